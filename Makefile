@@ -1,0 +1,79 @@
+# relaykit: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else here is the inner loop (see `make help`).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_FORCE_COLOR ?= 1
+COLLECTION := collections/ansible_collections/relaykit/edge
+SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+
+.PHONY: help demo test check lint unit sanity molecule scenario converge verify \
+        lab-up lab-down lab-status venv build clean
+
+help: ## this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  scenarios: $(SCENARIOS)   (make scenario S=name)"
+
+demo: venv ## install everything, bring up the lab, run site.yml, prove it with traffic
+	lab/lab.sh up
+	ansible-playbook site.yml
+	ansible-playbook lab/demo.yml
+
+test: venv ## every check and test: lint, unit, sanity, collection build, every molecule scenario
+	$(MAKE) --no-print-directory lint unit sanity build molecule
+
+check: venv ## the fast inner loop (< 1 min): lint + unit tests
+	$(MAKE) --no-print-directory lint unit
+
+venv: $(VENV)/.installed ## create the virtualenv from requirements.txt
+
+$(VENV)/.installed: requirements.txt scripts/bootstrap.sh
+	scripts/bootstrap.sh $(VENV)
+	@touch $@
+
+lint: venv ## yamllint, ansible-lint (production profile), ruff
+	yamllint --strict .
+	ansible-lint --profile production
+	ruff check .
+	ruff format --check .
+
+unit: venv ## pytest unit tests of the collection
+	python -m pytest -q $(COLLECTION)/tests/unit
+
+sanity: venv ## ansible-test sanity on the collection
+	scripts/sanity.sh
+
+build: venv ## ansible-galaxy collection build (into build/)
+	ansible-galaxy collection build --force --output-path build $(COLLECTION)
+
+molecule: venv ## molecule test of every scenario (create, converge, idempotence, verify, destroy)
+	lab/lab.sh image
+	set -e; for s in $(SCENARIOS); do echo "=== molecule scenario $$s"; molecule test -s $$s; done
+	docker volume prune -f >/dev/null
+
+scenario: venv ## one scenario by name, full sequence: make scenario S=sysctl_tuning
+	lab/lab.sh image
+	molecule test -s $(S)
+
+converge: venv ## converge one scenario and leave its hosts up: make converge S=sysctl_tuning
+	lab/lab.sh image
+	molecule converge -s $(S)
+
+verify: venv ## verify a converged scenario again: make verify S=sysctl_tuning
+	molecule verify -s $(S)
+
+lab-up: venv ## bring up the local lab (idempotent)
+	lab/lab.sh up
+
+lab-down: ## remove the local lab
+	lab/lab.sh down
+
+lab-status: ## list the lab hosts
+	lab/lab.sh status
+
+clean: ## remove the venv, build output and caches (the lab stays)
+	rm -rf $(VENV) build .pytest_cache .ruff_cache $(COLLECTION)/tests/output

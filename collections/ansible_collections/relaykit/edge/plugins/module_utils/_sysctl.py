@@ -1,0 +1,257 @@
+# Copyright (c) relaykit contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kernel parameter profiles: a sysctl.d file plus the live values in /proc/sys.
+
+Pure logic and file-system access only, no AnsibleModule: the module turns
+:class:`SysctlError` into ``fail_json`` in one place, and the unit tests drive
+this code against a fake /proc/sys tree.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable
+
+HEADER = (
+    "# Managed by relaykit (relaykit.edge.sysctl_profile). Local edits are overwritten.\n"
+    "# A key prefixed with '-' could not be set on this host: systemd-sysctl ignores\n"
+    "# its failure at boot instead of failing the unit.\n"
+)
+
+REASON_MISSING = "does not exist on this kernel or in this network namespace"
+REASON_READONLY = "is read-only here (not namespaced: only the host's initial network namespace can set it)"
+
+UNSETTABLE_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT)
+
+
+class SysctlError(Exception):
+    """A failure the module reports with fail_json."""
+
+
+@dataclass
+class KeyState:
+    key: str
+    desired: str
+    current: str | None = None
+    reason: str | None = None  # set when the key cannot be set on this host
+
+    @property
+    def settable(self) -> bool:
+        return self.reason is None
+
+    @property
+    def in_sync(self) -> bool:
+        return self.current == self.desired
+
+
+@dataclass
+class Plan:
+    keys: list[KeyState]
+    skipped: list[KeyState] = field(default_factory=list)
+
+    @property
+    def to_write(self) -> list[KeyState]:
+        return [k for k in self.keys if k.settable and not k.in_sync]
+
+
+def normalize_value(value: object) -> str:
+    """Render a setting the way the kernel prints it back: booleans as 1/0, lists and runs of whitespace as single spaces."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (list, tuple)):
+        return " ".join(normalize_value(item) for item in value)
+    return " ".join(str(value).split())
+
+
+def validate_key(key: str) -> None:
+    parts = key.replace("/", ".").split(".")
+    if not key or any(not part for part in parts) or ".." in key or key.startswith("/"):
+        raise SysctlError(f"settings: '{key}' is not a sysctl key (expected dotted names like net.ipv4.ip_forward)")
+
+
+def key_path(proc_root: str, key: str) -> str:
+    validate_key(key)
+    return os.path.join(proc_root, *key.replace("/", ".").split("."))
+
+
+def read_value(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return normalize_value(handle.read())
+
+
+def write_value(path: str, value: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+
+
+def in_container(root: str = "/") -> bool:
+    """True inside a container: systemd's marker, Docker's marker, or PID 1's container= variable."""
+    if os.path.exists(os.path.join(root, "run/systemd/container")) or os.path.exists(os.path.join(root, ".dockerenv")):
+        return True
+    try:
+        with open(os.path.join(root, "proc/1/environ"), "rb") as handle:
+            return any(item.startswith(b"container=") for item in handle.read().split(b"\0"))
+    except OSError:
+        return False
+
+
+def plan(settings: dict[str, object], proc_root: str) -> Plan:
+    """Read every key's live value and tell apart keys in sync, keys to write and keys this host cannot set."""
+    keys: list[KeyState] = []
+    for key, value in settings.items():
+        state = KeyState(key=key, desired=normalize_value(value))
+        path = key_path(proc_root, key)
+        if not os.path.isfile(path):
+            state.reason = REASON_MISSING
+        else:
+            try:
+                state.current = read_value(path)
+            except OSError as exc:
+                raise SysctlError(f"cannot read {key}: {exc.strerror}") from exc
+            if not state.in_sync and not os.access(path, os.W_OK):
+                state.reason = REASON_READONLY
+        keys.append(state)
+    result = Plan(keys=keys)
+    result.skipped = [k for k in keys if not k.settable]
+    return result
+
+
+def check_policy(result: Plan, policy: str, container: bool) -> None:
+    """Fail before any change when keys cannot be set and the policy does not allow skipping them."""
+    if not result.skipped:
+        return
+    if policy == "skip" or (policy == "auto" and container):
+        return
+    details = "; ".join(f"{k.key} {k.reason}" for k in result.skipped)
+    where = "this host is not a container" if policy == "auto" else "unsettable=fail"
+    raise SysctlError(
+        f"settings: {len(result.skipped)} key(s) cannot be set and {where}, so nothing was changed: {details}. "
+        "Remove them from the settings, or set unsettable=skip to write them as optional ('-key') entries."
+    )
+
+
+def render(result: Plan) -> str:
+    lines = [HEADER]
+    for state in result.keys:
+        if state.settable:
+            lines.append(f"{state.key} = {state.desired}\n")
+        else:
+            lines.append(f"# not applied on this host: {state.reason}\n-{state.key} = {state.desired}\n")
+    return "".join(lines)
+
+
+def parse(content: str) -> dict[str, str]:
+    """Parse a sysctl.d file into key -> normalized value ('-' prefixes dropped, comments ignored)."""
+    values: dict[str, str] = {}
+    for raw in content.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;" or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().lstrip("-")] = normalize_value(value)
+    return values
+
+
+def read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SysctlError(f"path: cannot read {path}: {exc.strerror}") from exc
+
+
+def write_text_atomic(path: str, content: str, mode: int = 0o644) -> None:
+    """Write next to the target and rename over it, so readers see the old or the new file, never half of one."""
+    directory = os.path.dirname(path) or "."
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".relaykit-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(content)
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise SysctlError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def apply_values(result: Plan, proc_root: str) -> list[str]:
+    """Write the out-of-sync keys; on a failure, put back what was already written and raise."""
+    written: list[KeyState] = []
+    for state in result.to_write:
+        path = key_path(proc_root, state.key)
+        try:
+            write_value(path, state.desired)
+        except OSError as exc:
+            for done in reversed(written):
+                try:
+                    write_value(key_path(proc_root, done.key), done.current or "")
+                except OSError:
+                    pass
+            raise SysctlError(
+                f"settings: the kernel refused {state.key} = {state.desired} ({exc.strerror}); "
+                f"{len(written)} key(s) already written were put back and the profile file was not changed"
+            ) from exc
+        written.append(state)
+    return [state.key for state in written]
+
+
+def record_originals(state_path: str, result: Plan) -> None:
+    """Remember each key's value from before relaykit first changed it, so removal can restore it."""
+    text = read_text(state_path)
+    originals: dict[str, str] = json.loads(text) if text else {}
+    new = {s.key: s.current for s in result.to_write if s.key not in originals and s.current is not None}
+    if new:
+        originals.update(new)
+        write_text_atomic(state_path, json.dumps(originals, indent=2, sort_keys=True) + "\n", mode=0o600)
+
+
+def plan_restore(state_path: str, profile_values: dict[str, str], proc_root: str) -> dict[str, str]:
+    """Originals to put back: only keys whose live value is still the one the profile set."""
+    text = read_text(state_path)
+    originals: dict[str, str] = json.loads(text) if text else {}
+    restore: dict[str, str] = {}
+    for key, original in originals.items():
+        path = key_path(proc_root, key)
+        if not os.path.isfile(path):
+            continue
+        try:
+            current = read_value(path)
+        except OSError:
+            continue
+        if current == profile_values.get(key) and current != original:
+            restore[key] = original
+    return restore
+
+
+def load_modules(names: list[str], sys_root: str, run: Callable[[list[str]], tuple[int, str, str]] | None) -> tuple[list[str], list[str]]:
+    """Load kernel modules that are not present yet. Returns (loaded, failed with reason).
+
+    A module that is built into the kernel or already loaded shows in /sys/module.
+    Failures are reported, not raised: the keys that need the module then fail or
+    are skipped with their own precise reason.
+    """
+    loaded: list[str] = []
+    failed: list[str] = []
+    for name in names:
+        if os.path.isdir(os.path.join(sys_root, "module", name)):
+            continue
+        if run is None:  # check mode: it would be loaded
+            loaded.append(name)
+            continue
+        rc, _out, err = run(["modprobe", name])
+        if rc == 0:
+            loaded.append(name)
+        else:
+            failed.append(f"{name}: {' '.join(err.split()) or 'modprobe failed'}")
+    return loaded, failed

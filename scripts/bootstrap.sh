@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Create relaykit's virtualenv from the pinned requirements.txt.
+# Installs python3-venv from Debian's packages when the interpreter cannot make a venv.
+set -euo pipefail
+VENV=${1:-.venv}
+cd "$(dirname "$0")/.."
+
+pick_python() {
+  for candidate in ${PYTHON:-} python3.11 python3.12 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 \
+       && "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+python=$(pick_python) || {
+  echo "relaykit needs Python 3.11 to 3.13 (Debian 12: apt-get install python3)" >&2; exit 1; }
+
+if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  echo "[bootstrap] installing python3-venv" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+fi
+
+echo "[bootstrap] creating $VENV with $("$python" --version)" >&2
+rm -rf "$VENV"
+"$python" -m venv "$VENV"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt
+echo "[bootstrap] ready: $("$VENV/bin/ansible" --version | head -n 1)" >&2
