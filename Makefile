@@ -38,6 +38,7 @@ $(VENV)/.installed: requirements.txt scripts/bootstrap.sh
 lint: venv ## yamllint, ansible-lint (production profile), ruff
 	yamllint --strict .
 	ansible-lint --profile production
+	python scripts/role-docs.py --check
 	ruff check .
 	ruff format --check .
 

@@ -8,6 +8,7 @@ capability from the bundle's config.json (runc create/run --bundle DIR) and
 from a process spec (runc exec --process FILE), then execs the real runc.
 Installed by lab/lab.sh only where the capability is missing.
 """
+
 import json
 import os
 import sys
@@ -45,4 +46,4 @@ for index, arg in enumerate(args):
         rewrite(os.path.join(value, "config.json"), is_process=False)
     elif arg in ("--process", "-p") and value:
         rewrite(value, is_process=True)
-os.execv(REAL_RUNC, [REAL_RUNC] + args)
+os.execv(REAL_RUNC, [REAL_RUNC, *args])  # noqa: S606 (replace this process with runc)

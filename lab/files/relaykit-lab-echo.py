@@ -4,6 +4,7 @@
 The far end that relays forward to in the lab. Every reply names this host, so a
 test can tell which upstream answered.
 """
+
 import argparse
 import http.server
 import socket
@@ -38,7 +39,7 @@ class EchoHandler(socketserver.BaseRequestHandler):
 
 
 class HelloHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         body = f"upstream {HOSTNAME} path={self.path} client={self.client_address[0]}\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")

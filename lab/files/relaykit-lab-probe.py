@@ -7,6 +7,7 @@
 
 Prints one JSON object and exits non-zero when the traffic did not round-trip.
 """
+
 import argparse
 import json
 import os
@@ -30,8 +31,15 @@ def tcp(host: str, port: int, size: int, timeout: float) -> dict:
                 break
             received += chunk
     ok = bytes(received) == payload
-    return {"proto": "tcp", "target": f"{host}:{port}", "peer": peer, "sent": size,
-            "received": len(received), "ok": ok, "seconds": round(time.monotonic() - start, 4)}
+    return {
+        "proto": "tcp",
+        "target": f"{host}:{port}",
+        "peer": peer,
+        "sent": size,
+        "received": len(received),
+        "ok": ok,
+        "seconds": round(time.monotonic() - start, 4),
+    }
 
 
 def udp(host: str, port: int, count: int, timeout: float) -> dict:
@@ -46,7 +54,7 @@ def udp(host: str, port: int, count: int, timeout: float) -> dict:
             try:
                 if sock.recv(65535) == payload:
                     echoed += 1
-            except (socket.timeout, ConnectionRefusedError):
+            except (TimeoutError, ConnectionRefusedError):
                 pass
     return {"proto": "udp", "target": f"{host}:{port}", "sent": count, "received": echoed, "ok": echoed == count}
 

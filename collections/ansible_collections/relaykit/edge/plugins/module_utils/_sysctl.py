@@ -9,12 +9,13 @@ this code against a fake /proc/sys tree.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 HEADER = (
     "# Managed by relaykit (relaykit.edge.sysctl_profile). Local edits are overwritten.\n"
@@ -24,8 +25,6 @@ HEADER = (
 
 REASON_MISSING = "does not exist on this kernel or in this network namespace"
 REASON_READONLY = "is read-only here (not namespaced: only the host's initial network namespace can set it)"
-
-UNSETTABLE_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT)
 
 
 class SysctlError(Exception):
@@ -59,7 +58,10 @@ class Plan:
 
 
 def normalize_value(value: object) -> str:
-    """Render a setting the way the kernel prints it back: booleans as 1/0, lists and runs of whitespace as single spaces."""
+    """Render a value the way the kernel prints it back.
+
+    Booleans become 1/0; lists and runs of whitespace become single spaces.
+    """
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (list, tuple)):
@@ -67,15 +69,25 @@ def normalize_value(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def validate_key(key: str) -> None:
-    parts = key.replace("/", ".").split(".")
-    if not key or any(not part for part in parts) or ".." in key or key.startswith("/"):
+def key_parts(key: str) -> list[str]:
+    """Split a key as sysctl.d(5) does.
+
+    When the first separator is '/', dots belong to the names (net/ipv4/conf/eth0.100/forwarding);
+    when it is '.', a '/' stands for a dot inside a name (net.ipv4.conf.eth0/100.forwarding).
+    """
+    first = next((char for char in key if char in "./"), ".")
+    parts = key.split("/") if first == "/" else [part.replace("/", ".") for part in key.split(".")]
+    if not key or key[0] in "./" or any(not part or part in (".", "..") for part in parts):
         raise SysctlError(f"settings: '{key}' is not a sysctl key (expected dotted names like net.ipv4.ip_forward)")
+    return parts
+
+
+def validate_key(key: str) -> None:
+    key_parts(key)
 
 
 def key_path(proc_root: str, key: str) -> str:
-    validate_key(key)
-    return os.path.join(proc_root, *key.replace("/", ".").split("."))
+    return os.path.join(proc_root, *key_parts(key))
 
 
 def read_value(path: str) -> str:
@@ -103,6 +115,8 @@ def plan(settings: dict[str, object], proc_root: str) -> Plan:
     """Read every key's live value and tell apart keys in sync, keys to write and keys this host cannot set."""
     keys: list[KeyState] = []
     for key, value in settings.items():
+        if value is None or value == "":
+            raise SysctlError(f"settings: '{key}' has no value (expected a number, a word or a list)")
         state = KeyState(key=key, desired=normalize_value(value))
         path = key_path(proc_root, key)
         if not os.path.isfile(path):
@@ -151,7 +165,7 @@ def parse(content: str) -> dict[str, str]:
         line = raw.strip()
         if not line or line[0] in "#;" or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, value = line.split("=", 1)
         values[key.strip().lstrip("-")] = normalize_value(value)
     return values
 
@@ -194,34 +208,73 @@ def apply_values(result: Plan, proc_root: str) -> list[str]:
             write_value(path, state.desired)
         except OSError as exc:
             for done in reversed(written):
-                try:
+                with contextlib.suppress(OSError):
                     write_value(key_path(proc_root, done.key), done.current or "")
-                except OSError:
-                    pass
+            hint = ""
+            if exc.errno == errno.ENOENT:
+                hint = " - this kernel does not provide that value (a qdisc or congestion control not built in?)"
             raise SysctlError(
-                f"settings: the kernel refused {state.key} = {state.desired} ({exc.strerror}); "
+                f"settings: the kernel refused {state.key} = {state.desired} ({exc.strerror}){hint}; "
                 f"{len(written)} key(s) already written were put back and the profile file was not changed"
             ) from exc
         written.append(state)
     return [state.key for state in written]
 
 
-def record_originals(state_path: str, result: Plan) -> None:
-    """Remember each key's value from before relaykit first changed it, so removal can restore it."""
+def read_originals(state_path: str) -> dict[str, str]:
     text = read_text(state_path)
-    originals: dict[str, str] = json.loads(text) if text else {}
-    new = {s.key: s.current for s in result.to_write if s.key not in originals and s.current is not None}
-    if new:
-        originals.update(new)
+    if not text:
+        return {}
+    try:
+        originals = json.loads(text)
+    except ValueError as exc:
+        raise SysctlError(f"state_dir: {state_path} is not valid JSON ({exc}); fix or remove it") from exc
+    if not isinstance(originals, dict):
+        raise SysctlError(f"state_dir: {state_path} does not hold a key-to-value object; fix or remove it")
+    return {str(key): str(value) for key, value in originals.items()}
+
+
+def write_originals(state_path: str, originals: dict[str, str]) -> None:
+    if originals:
         write_text_atomic(state_path, json.dumps(originals, indent=2, sort_keys=True) + "\n", mode=0o600)
+    elif os.path.exists(state_path):
+        os.unlink(state_path)
 
 
-def plan_restore(state_path: str, profile_values: dict[str, str], proc_root: str) -> dict[str, str]:
-    """Originals to put back: only keys whose live value is still the one the profile set."""
-    text = read_text(state_path)
-    originals: dict[str, str] = json.loads(text) if text else {}
+def update_originals(state_path: str, result: Plan | None, forget: set[str]) -> None:
+    """Remember each key's value from before relaykit first changed it, so removal can restore it.
+
+    Keys in ``forget`` (restored, or no longer managed) are dropped from the record.
+    """
+    recorded = read_originals(state_path)
+    originals = {key: value for key, value in recorded.items() if key not in forget}
+    if result is not None:
+        for state in result.to_write:
+            if state.key not in originals and state.current is not None:
+                originals[state.key] = state.current
+    if originals != recorded:
+        write_originals(state_path, originals)
+
+
+def restore_values(proc_root: str, restore: dict[str, str]) -> dict[str, str]:
+    """Write back original values. Returns key -> error for the ones the kernel refused."""
+    errors: dict[str, str] = {}
+    for key, original in restore.items():
+        try:
+            write_value(key_path(proc_root, key), original)
+        except OSError as exc:
+            errors[key] = exc.strerror or str(exc)
+    return errors
+
+
+def plan_restore(
+    state_path: str, profile_values: dict[str, str], proc_root: str, keep: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """Originals to put back: keys not in ``keep`` whose live value is still the one the profile set."""
     restore: dict[str, str] = {}
-    for key, original in originals.items():
+    for key, original in read_originals(state_path).items():
+        if key in keep:
+            continue
         path = key_path(proc_root, key)
         if not os.path.isfile(path):
             continue
@@ -234,7 +287,10 @@ def plan_restore(state_path: str, profile_values: dict[str, str], proc_root: str
     return restore
 
 
-def load_modules(names: list[str], sys_root: str, run: Callable[[list[str]], tuple[int, str, str]] | None) -> tuple[list[str], list[str]]:
+Runner = Callable[[list[str]], tuple[int, str, str]]
+
+
+def load_modules(names: list[str], sys_root: str, run: Runner | None) -> tuple[list[str], list[str]]:
     """Load kernel modules that are not present yet. Returns (loaded, failed with reason).
 
     A module that is built into the kernel or already loaded shows in /sys/module.

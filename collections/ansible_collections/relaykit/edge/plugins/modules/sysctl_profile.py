@@ -9,16 +9,16 @@ module: sysctl_profile
 short_description: Manage a sysctl.d profile and the live kernel values it sets
 version_added: 0.1.0
 description:
-  - Writes one file under C(/etc/sysctl.d) with every key of O(settings) and sets the live values in C(/proc/sys),
-    so the values hold now and after a reboot.
+  - Writes one file under C(/etc/sysctl.d) with every key of O(settings) and sets the live values
+    in C(/proc/sys), so the values hold now and after a reboot.
   - Keys that this host cannot set (missing in this kernel or network namespace, or read-only there) are told apart
     from real failures. With O(unsettable=auto) they are skipped inside a container and are an error on a real host.
     Skipped keys are written with the C(-) prefix, so C(systemd-sysctl) does not fail at boot because of them.
-  - Validates everything first and fails before any change; a value the kernel refuses puts back the values already
-    written, and the file is replaced atomically.
+  - Validates everything first and fails before any change; a value the kernel refuses puts back
+    the values already written, and the file is replaced atomically.
   - Remembers each key's value from before the first change, and O(state=absent) puts those values back.
 author:
-  - relaykit contributors
+  - relaykit contributors (@relaykit)
 attributes:
   check_mode:
     support: full
@@ -47,14 +47,16 @@ options:
   unsettable:
     description:
       - What to do with keys this host cannot set.
-      - C(auto) skips them inside a container (where network namespaces hide or lock some keys) and fails on a real host.
+      - C(auto) skips them inside a container (where network namespaces hide or lock some keys)
+        and fails on a real host.
       - C(skip) always skips them; C(fail) always fails, before any change.
     type: str
     choices: [auto, skip, fail]
     default: auto
   load_modules:
     description:
-      - Kernel modules to load before the keys are read, for example C(nf_conntrack), whose keys do not exist until it is loaded.
+      - Kernel modules to load before the keys are read, for example C(nf_conntrack), whose keys
+        do not exist until it is loaded.
       - Modules built into the kernel or already loaded are left alone. A module that cannot be loaded is a warning;
         its keys are then reported with their own reason.
     type: list
@@ -123,38 +125,50 @@ container:
 """
 
 import os
-from typing import Callable
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
+    Runner,
     SysctlError,
     apply_values,
     check_policy,
     in_container,
-    key_path,
     load_modules,
     parse,
     plan,
     plan_restore,
+    read_originals,
     read_text,
-    record_originals,
     render,
+    restore_values,
+    update_originals,
     write_text_atomic,
-    write_value,
 )
 
 
 def state_file(module: AnsibleModule) -> str:
-    name = os.path.basename(module.params["path"])
+    """One record per profile path: /etc/sysctl.d/90-x.conf -> STATE_DIR/sysctl-etc-sysctl.d-90-x.conf.json."""
+    name = module.params["path"].strip("/").replace("/", "-")
     return os.path.join(module.params["state_dir"], f"sysctl-{name}.json")
 
 
-def modprobe_runner(module: AnsibleModule, container: bool) -> Callable[[list[str]], tuple[int, str, str]] | None:
+def restore_or_warn(module: AnsibleModule, restore: dict[str, str]) -> set[str]:
+    """Put original values back; warn about refusals. Returns the keys restored."""
+    errors = restore_values(module.params["proc_root"], restore)
+    for key, error in errors.items():
+        module.warn(f"could not restore {key} = {restore[key]}: {error}; its original value stays recorded")
+    return set(restore) - set(errors)
+
+
+def modprobe_runner(module: AnsibleModule, container: bool) -> Runner | None:
     """How load_modules runs modprobe: never inside a container, not at all in check mode (None)."""
     modprobe = module.get_bin_path("modprobe")
     if container or modprobe is None:
-        reason = "a container cannot load kernel modules: load it on the host" if container else "modprobe is not installed"
+        if container:
+            reason = "a container cannot load kernel modules: load it on the host"
+        else:
+            reason = "modprobe is not installed"
         return lambda _cmd: (1, "", reason)
     if module.check_mode:
         return None
@@ -179,12 +193,16 @@ def ensure_present(module: AnsibleModule) -> dict:
     content = render(result)
     before_file = read_text(params["path"])
     file_changed = before_file != content
-    to_write = result.to_write
-    changed_keys = [state.key for state in to_write]
+    # Keys the previous profile set and this one no longer does go back to their original values.
+    previous = parse(before_file) if before_file else {}
+    dropped = plan_restore(state_file(module), previous, params["proc_root"], keep=frozenset(params["settings"]))
+    changed_keys = [state.key for state in result.to_write] + sorted(dropped)
 
     if not module.check_mode:
-        record_originals(state_file(module), result)
+        restored = restore_or_warn(module, dropped)
         apply_values(result, params["proc_root"])
+        unmanaged = {key for key in read_originals(state_file(module)) if key not in params["settings"]}
+        update_originals(state_file(module), result, forget=restored | (unmanaged - set(dropped)))
         if file_changed:
             write_text_atomic(params["path"], content)
 
@@ -212,14 +230,10 @@ def ensure_absent(module: AnsibleModule) -> dict:
     restore = plan_restore(state_file(module), profile_values, params["proc_root"])
     file_changed = before_file is not None
     if not module.check_mode:
-        for key, original in restore.items():
-            try:
-                write_value(key_path(params["proc_root"], key), original)
-            except OSError as exc:
-                module.warn(f"could not restore {key} = {original}: {exc.strerror}")
-        for path in (params["path"], state_file(module)):
-            if os.path.exists(path):
-                os.unlink(path)
+        failed = set(restore) - restore_or_warn(module, restore)
+        update_originals(state_file(module), None, forget=set(read_originals(state_file(module))) - failed)
+        if before_file is not None:
+            os.unlink(params["path"])
     return {
         "changed": bool(file_changed or restore),
         "changed_keys": sorted(restore),
