@@ -11,7 +11,7 @@ export ANSIBLE_FORCE_COLOR ?= 1
 COLLECTION := collections/ansible_collections/relaykit/edge
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo test check lint unit sanity molecule scenario converge verify \
+.PHONY: help demo test check lint unit integration sanity molecule scenario converge verify \
         lab-up lab-down lab-status venv build clean
 
 help: ## this list
@@ -23,8 +23,8 @@ demo: venv ## install everything, bring up the lab, run site.yml, prove it with 
 	ansible-playbook site.yml
 	ansible-playbook lab/demo.yml
 
-test: venv ## every check and test: lint, unit, sanity, collection build, every molecule scenario
-	$(MAKE) --no-print-directory lint unit sanity build molecule
+test: venv ## every check and test: lint, unit, integration, sanity, collection build, every molecule scenario
+	$(MAKE) --no-print-directory lint unit integration sanity build molecule
 
 check: venv ## the fast inner loop (< 1 min): lint + unit tests
 	$(MAKE) --no-print-directory lint unit
@@ -39,11 +39,14 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff
 	yamllint --strict .
 	ansible-lint --profile production
 	python scripts/role-docs.py --check
-	ruff check .
-	ruff format --check .
+	ruff check . roles/port_relay/files/relaykit
+	ruff format --check . roles/port_relay/files/relaykit
 
-unit: venv ## pytest unit tests of the collection
-	python -m pytest -q $(COLLECTION)/tests/unit
+unit: venv ## pytest unit tests: the collection's and the host-side relaykit command's
+	python -m pytest -q $(COLLECTION)/tests/unit tests/unit
+
+integration: venv ## playbook tests on the controller: bad input stops the run, import of a seed .env
+	python -m pytest -q tests/integration
 
 sanity: venv ## ansible-test sanity on the collection
 	scripts/sanity.sh

@@ -109,6 +109,8 @@ recipe_hash() {
 
 cmd_image() {
   cmd_engine
+  # Tests reach lab hosts over SSH too (a real site's connection).
+  command -v ssh >/dev/null 2>&1 || apt_install openssh-client
   local want have
   want=$(recipe_hash)
   have=$(docker image inspect --format "{{ index .Config.Labels \"$LABEL.recipe\" }}" "$IMAGE" 2>/dev/null || true)

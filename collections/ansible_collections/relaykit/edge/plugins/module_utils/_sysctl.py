@@ -13,9 +13,10 @@ import contextlib
 import errno
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
 
 HEADER = (
     "# Managed by relaykit (relaykit.edge.sysctl_profile). Local edits are overwritten.\n"
@@ -27,8 +28,8 @@ REASON_MISSING = "does not exist on this kernel or in this network namespace"
 REASON_READONLY = "is read-only here (not namespaced: only the host's initial network namespace can set it)"
 
 
-class SysctlError(Exception):
-    """A failure the module reports with fail_json."""
+class SysctlError(RelaykitError):
+    """A sysctl profile problem: a bad key, a value the kernel refuses, a corrupt record."""
 
 
 @dataclass
@@ -170,35 +171,6 @@ def parse(content: str) -> dict[str, str]:
     return values
 
 
-def read_text(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise SysctlError(f"path: cannot read {path}: {exc.strerror}") from exc
-
-
-def write_text_atomic(path: str, content: str, mode: int = 0o644) -> None:
-    """Write next to the target and rename over it, so readers see the old or the new file, never half of one."""
-    directory = os.path.dirname(path) or "."
-    try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".relaykit-", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise SysctlError(f"cannot write {path}: {exc.strerror}") from exc
-
-
 def apply_values(result: Plan, proc_root: str) -> list[str]:
     """Write the out-of-sync keys; on a failure, put back what was already written and raise."""
     written: list[KeyState] = []
@@ -287,7 +259,7 @@ def plan_restore(
     return restore
 
 
-Runner = Callable[[list[str]], tuple[int, str, str]]
+Runner = "Callable[[list[str]], tuple[int, str, str]]"  # only used in annotations
 
 
 def load_modules(names: list[str], sys_root: str, run: Runner | None) -> tuple[list[str], list[str]]:

@@ -128,6 +128,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
 from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
     Runner,
     SysctlError,
@@ -139,11 +141,9 @@ from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
     plan,
     plan_restore,
     read_originals,
-    read_text,
     render,
     restore_values,
     update_originals,
-    write_text_atomic,
 )
 
 
@@ -272,7 +272,7 @@ def main() -> None:
     )
     try:
         result = ensure_present(module) if module.params["state"] == "present" else ensure_absent(module)
-    except SysctlError as exc:
+    except RelaykitError as exc:
         module.fail_json(msg=str(exc))
     if not module._diff:
         result.pop("diff")

@@ -29,11 +29,9 @@ from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
     parse,
     plan,
     plan_restore,
-    read_text,
     render,
     update_originals,
     validate_key,
-    write_text_atomic,
 )
 
 MISSING_KEY = "net.netfilter.nf_conntrack_max"
@@ -471,47 +469,6 @@ def test_in_container(tmp_path: Path, files: dict[str, bytes], expected: bool) -
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     assert in_container(str(tmp_path)) is expected
-
-
-# --- write_text_atomic / read_text ----------------------------------------------------
-
-
-def test_write_text_atomic_creates_and_replaces(tmp_path: Path) -> None:
-    target = tmp_path / "etc" / "sysctl.d" / "90-relaykit.conf"
-    write_text_atomic(str(target), "a = 1\n", mode=0o640)
-    assert target.read_text() == "a = 1\n"
-    assert stat.S_IMODE(target.stat().st_mode) == 0o640
-
-    write_text_atomic(str(target), "a = 2\n")
-    assert target.read_text() == "a = 2\n"
-    assert stat.S_IMODE(target.stat().st_mode) == 0o644
-    assert os.listdir(target.parent) == [target.name]  # no temp file left behind
-
-
-def test_write_text_atomic_failure_keeps_old_file_and_cleans_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "90-relaykit.conf"
-    target.write_text("old\n")
-
-    def refuse(src: str, dst: str) -> None:
-        raise OSError(errno.EXDEV, "Invalid cross-device link")
-
-    monkeypatch.setattr(_sysctl.os, "replace", refuse)
-    with pytest.raises(SysctlError, match=r"cannot write .*90-relaykit\.conf: Invalid cross-device link"):
-        write_text_atomic(str(target), "new\n")
-    monkeypatch.undo()
-
-    assert target.read_text() == "old\n"
-    assert os.listdir(tmp_path) == [target.name]
-
-
-def test_read_text(tmp_path: Path) -> None:
-    assert read_text(str(tmp_path / "absent")) is None
-    (tmp_path / "present").write_text("x = 1\n")
-    assert read_text(str(tmp_path / "present")) == "x = 1\n"
-    with pytest.raises(SysctlError, match="path: cannot read"):
-        read_text(str(tmp_path))  # a directory
 
 
 def test_update_originals_forgets_keys(proc: Path, tmp_path: Path) -> None:

@@ -1,0 +1,132 @@
+# Copyright (c) relaykit contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Netfilter rules of the port relays: kernel DNAT/SNAT relays and per-relay byte counters.
+
+Pure functions from normalized relays (see _relays.py) and the addresses their targets
+resolved to on the relay host, to the ``chains``/``hooks`` input of netfilter_chains.
+
+Per relay:
+- kernel engine (UDP, or TCP with ``engine: kernel``), in each family where the listen
+  address and a target address exist: DNAT in ``nat PREROUTING``, MASQUERADE of the
+  relayed flow in ``nat POSTROUTING``, two counting rules in ``filter FORWARD``
+  (client -> target, target -> client) and an ACCEPT there, so a FORWARD policy of DROP
+  (Docker sets one) does not stop relayed traffic;
+- socat engine: counting rules on the listen port in ``filter INPUT`` (bytes in) and
+  ``OUTPUT`` (bytes out).
+Counting rules carry the comment ``relaykit:NAME:in`` or ``relaykit:NAME:out``, the DNAT
+rule ``relaykit:NAME:dnat``: the host's ``relaykit status`` reads them back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OWNER = "relays"
+CHAINS = (
+    ("nat", "RELAYKIT-NAT-PRE"),
+    ("nat", "RELAYKIT-NAT-POST"),
+    ("filter", "RELAYKIT-ACCT-FWD"),
+    ("filter", "RELAYKIT-FWD"),
+    ("filter", "RELAYKIT-ACCT-IN"),
+    ("filter", "RELAYKIT-ACCT-OUT"),
+)
+HOOKS = (
+    {"table": "nat", "from": "PREROUTING", "to": "RELAYKIT-NAT-PRE"},
+    {"table": "nat", "from": "POSTROUTING", "to": "RELAYKIT-NAT-POST"},
+    {"table": "filter", "from": "FORWARD", "to": "RELAYKIT-ACCT-FWD"},
+    {"table": "filter", "from": "FORWARD", "to": "RELAYKIT-FWD"},
+    {"table": "filter", "from": "INPUT", "to": "RELAYKIT-ACCT-IN"},
+    {"table": "filter", "from": "OUTPUT", "to": "RELAYKIT-ACCT-OUT"},
+)
+FAMILY_OF = {"ipv4": 4, "ipv6": 6}
+
+
+def listens_on(relay: dict[str, Any], family: str) -> bool:
+    address = relay["listen_address"]
+    if address == "::":
+        return True  # a dual-stack wildcard
+    return (":" in address) == (family == "ipv6")
+
+
+def destination(relay: dict[str, Any], family: str) -> str:
+    address = relay["listen_address"]
+    if address in ("::", "0.0.0.0") or not listens_on(relay, family):  # noqa: S104 (a comparison)
+        return ""
+    return f"-d {address} "
+
+
+def comment(relay: dict[str, Any], what: str) -> str:
+    return f'-m comment --comment "relaykit:{relay["name"]}:{what}"'
+
+
+def target_address(relay: dict[str, Any], addresses: dict[str, dict[str, list[str]]], family: str) -> str | None:
+    found = addresses.get(relay["name"], {}).get(family, [])
+    return found[0] if found else None
+
+
+def kernel_rules(relay: dict[str, Any], target: str, family: str) -> dict[str, list[str]]:
+    proto, lport, tport = relay["protocol"], relay["listen_port"], relay["target_port"]
+    to = f"[{target}]:{tport}" if family == "ipv6" else f"{target}:{tport}"
+    # Two relays may share a port on different specific addresses: tell their flows apart.
+    origin = f" --ctorigdst {relay['listen_address']}" if destination(relay, family) else ""
+    tracked = f"-p {proto} -m conntrack --ctstate DNAT{origin} --ctorigdstport {lport}"
+    return {
+        "RELAYKIT-NAT-PRE": [
+            f"{destination(relay, family)}-p {proto} -m {proto} --dport {lport} {comment(relay, 'dnat')} "
+            f"-j DNAT --to-destination {to}"
+        ],
+        "RELAYKIT-NAT-POST": [f"-d {target} {tracked} -j MASQUERADE"],
+        "RELAYKIT-ACCT-FWD": [
+            f"{tracked} --ctdir ORIGINAL {comment(relay, 'in')}",
+            f"{tracked} --ctdir REPLY {comment(relay, 'out')}",
+        ],
+        "RELAYKIT-FWD": [f"{tracked} -j ACCEPT"],
+    }
+
+
+def socat_rules(relay: dict[str, Any], family: str) -> dict[str, list[str]]:
+    lport = relay["listen_port"]
+    return {
+        "RELAYKIT-ACCT-IN": [f"{destination(relay, family)}-p tcp -m tcp --dport {lport} {comment(relay, 'in')}"],
+        "RELAYKIT-ACCT-OUT": [
+            f"{destination(relay, family).replace('-d ', '-s ')}-p tcp -m tcp --sport {lport} {comment(relay, 'out')}"
+        ],
+    }
+
+
+def build(relays: list[dict[str, Any]], addresses: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+    """The netfilter_chains input for all relays, and per relay the addresses its kernel rules use."""
+    chains: list[dict[str, Any]] = []
+    uses: dict[str, dict[str, str]] = {}
+    for family in ("ipv4", "ipv6"):
+        rules: dict[str, list[str]] = {name: [] for _table, name in CHAINS}
+        for relay in relays:
+            if not listens_on(relay, family):
+                continue
+            if relay["engine"] == "kernel":
+                target = target_address(relay, addresses, family)
+                if target is None:
+                    continue
+                uses.setdefault(relay["name"], {})[family] = target
+                produced = kernel_rules(relay, target, family)
+            else:
+                produced = socat_rules(relay, family)
+            for chain, chain_rules in produced.items():
+                rules[chain].extend(chain_rules)
+        chains += [{"table": table, "name": name, "family": family, "rules": rules[name]} for table, name in CHAINS]
+    unreachable = [relay["name"] for relay in relays if relay["engine"] == "kernel" and relay["name"] not in uses]
+    described = [
+        {
+            **relay,
+            "target_addresses": [uses[relay["name"]][f] for f in ("ipv4", "ipv6") if f in uses.get(relay["name"], {})],
+        }
+        for relay in relays
+    ]
+    return {
+        "owner": OWNER,
+        "chains": chains,
+        "hooks": list(HOOKS),
+        "uses": uses,
+        "unreachable": unreachable,
+        "relays": described,
+    }

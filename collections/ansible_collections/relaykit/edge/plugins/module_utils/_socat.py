@@ -1,0 +1,134 @@
+# Copyright (c) relaykit contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""systemd units of socat relays: one unit per TCP relay, grouped by relaykit.target and relaykit.slice.
+
+Pure rendering; the module compares, writes and drives systemd.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+UNIT_PREFIX = "relaykit-relay-"
+TARGET = "relaykit.target"
+SLICE = "relaykit.slice"
+
+
+@dataclass(frozen=True)
+class SocatOptions:
+    socat: str = "/usr/bin/socat"
+    connect_timeout: int = 15
+    keepalive_idle: int = 30
+    keepalive_interval: int = 10
+    keepalive_count: int = 3
+    logging: bool = True
+    buffer_bytes: int = 131072
+    backlog: int = 4096
+    max_connections: int = 0  # 0: no limit
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> SocatOptions:
+        return cls(**{key: params[key] for key in cls.__dataclass_fields__ if params.get(key) is not None})
+
+
+def keepalive(options: SocatOptions) -> str:
+    return (
+        f"keepalive,keepidle={options.keepalive_idle},keepintvl={options.keepalive_interval},"
+        f"keepcnt={options.keepalive_count}"
+    )
+
+
+def listen_address(relay: dict[str, Any], options: SocatOptions) -> str:
+    address, port = relay["listen_address"], relay["listen_port"]
+    common = f"reuseaddr,fork,backlog={options.backlog},nodelay,{keepalive(options)}"
+    if options.max_connections:
+        common += f",max-children={options.max_connections}"
+    if address == "::":
+        return f"TCP6-LISTEN:{port},ipv6only=0,{common}"
+    if address == "0.0.0.0":  # noqa: S104 (the relay is asked to listen on every IPv4 address)
+        return f"TCP4-LISTEN:{port},{common}"
+    if ":" in address:
+        return f"TCP6-LISTEN:{port},bind=[{address}],{common}"
+    return f"TCP4-LISTEN:{port},bind={address},{common}"
+
+
+def connect_address(relay: dict[str, Any], options: SocatOptions) -> str:
+    host = relay["target_host"]
+    host = f"[{host}]" if ":" in host else host
+    return f"TCP:{host}:{relay['target_port']},connect-timeout={options.connect_timeout},nodelay,{keepalive(options)}"
+
+
+def command(relay: dict[str, Any], options: SocatOptions) -> str:
+    verbosity = "-d -d " if options.logging else ""
+    return (
+        f"{options.socat} {verbosity}-b {options.buffer_bytes} "
+        f"{listen_address(relay, options)} {connect_address(relay, options)}"
+    )
+
+
+def unit_name(relay: dict[str, Any]) -> str:
+    return f"{UNIT_PREFIX}{relay['name']}.service"
+
+
+def render_unit(relay: dict[str, Any], options: SocatOptions) -> str:
+    listen = f"[{relay['listen_address']}]:{relay['listen_port']}"
+    target = f"{relay['target_host']}:{relay['target_port']}"
+    return f"""# Managed by relaykit: edit the inventory (port_relays), not this file.
+[Unit]
+Description=relaykit TCP relay {relay["name"]}: {listen} -> {target}
+Documentation=file:/etc/relaykit/relays.json
+PartOf={TARGET}
+After=network-online.target
+Wants=network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+Slice={SLICE}
+ExecStart={command(relay, options)}
+Restart=always
+RestartSec=1s
+# socat exits 143 when stopped with SIGTERM: a clean stop, not a failure.
+SuccessExitStatus=143
+SyslogIdentifier=relaykit-{relay["name"]}
+DynamicUser=yes
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+LimitNOFILE=1048576
+
+[Install]
+WantedBy={TARGET}
+"""
+
+
+def render_target() -> str:
+    return f"""# Managed by relaykit.
+[Unit]
+Description=relaykit relays (systemctl status {SLICE} shows every relay process)
+Documentation=file:/etc/relaykit/relays.json
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def render_slice() -> str:
+    return """# Managed by relaykit.
+[Unit]
+Description=relaykit relays
+Before=slices.target
+"""
+
+
+def desired_units(relays: list[dict[str, Any]], options: SocatOptions) -> dict[str, str]:
+    units = {TARGET: render_target(), SLICE: render_slice()}
+    for relay in relays:
+        if relay.get("engine", "socat") == "socat" and relay.get("protocol", "tcp") == "tcp":
+            units[unit_name(relay)] = render_unit(relay, options)
+    return units

@@ -1,0 +1,112 @@
+"""Bad relay input fails the whole run on the controller, before any host is touched.
+
+The inventory's hosts point at a refused port on loopback: if any play tried to reach
+them, the run would report them UNREACHABLE. Each case asserts the message names the
+entry and the field, and that no host was contacted.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_site(
+    tmp_path: Path, relays_by_host: dict[str, Any], extra: dict[str, Any] | None = None
+) -> subprocess.CompletedProcess:
+    hosts = {
+        name: {"ansible_host": "127.0.0.1", "ansible_port": 1, "ansible_connection": "ssh", "port_relays": relays}
+        for name, relays in relays_by_host.items()
+    }
+    for host in hosts.values():
+        host.update(extra or {})
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"children": {"relays": {"hosts": hosts}}}}))
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    bin_dir = Path(sys.executable).parent
+    return subprocess.run(
+        [str(bin_dir / "ansible-playbook"), "-i", str(inventory), "site.yml"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+GOOD = ["50443;443;example.com;TCP"]
+
+CASES = [
+    pytest.param(
+        ["70000;25;example.com;TCP"],
+        ["port_relays[0]", "'70000;25;example.com;TCP'", "listen_port must be a port number 1..65535, got 70000"],
+        id="port-out-of-range",
+    ),
+    pytest.param(
+        [{"name": "web", "listen_port": 8080, "target_host": "example.com", "target_port": 0}],
+        ["port_relays[0] (name 'web')", "target_port must be a port number 1..65535, got 0"],
+        id="target-port-zero",
+    ),
+    pytest.param(
+        ["50025;25;example.com;SCTP"],
+        ["port_relays[0]", "protocol must be tcp or udp, got 'SCTP'"],
+        id="unknown-protocol",
+    ),
+    pytest.param(
+        ["50025;25;TCP"],
+        ["port_relays[0] ('50025;25;TCP')", "must have 4 fields 'in_port;out_port;out_host;TCP|UDP', got 3"],
+        id="malformed-seed-line",
+    ),
+    pytest.param(
+        [
+            "50025;25;a.example.com;TCP",
+            {"name": "b", "listen_port": 50025, "target_host": "b.example.com", "target_port": 25},
+        ],
+        ["port_relays[1] (name 'b')", "listen_port 50025/tcp is already used by port_relays[0]"],
+        id="same-port-and-protocol",
+    ),
+    pytest.param(
+        [{"name": "nowhere", "listen_port": 8080, "target_port": 80}],
+        ["port_relays[0] (name 'nowhere')", "target_host is missing"],
+        id="missing-target",
+    ),
+]
+
+
+def assert_untouched(result: subprocess.CompletedProcess) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "UNREACHABLE" not in output, output
+    assert "Gathering Facts" not in output, output
+
+
+@pytest.mark.parametrize(("relays", "expected"), CASES)
+def test_bad_relay_fails_before_any_host_is_touched(tmp_path: Path, relays: list[Any], expected: list[str]) -> None:
+    result = run_site(tmp_path, {"relay-bad": relays, "relay-good": GOOD})
+    assert_untouched(result)
+    output = result.stdout + result.stderr
+    for part in expected:
+        assert part in output, f"{part!r} missing from:\n{output}"
+
+
+def test_bad_option_type_fails_before_any_host_is_touched(tmp_path: Path) -> None:
+    result = run_site(tmp_path, {"relay-bad": GOOD}, extra={"port_relay_connect_timeout": "soon"})
+    assert_untouched(result)
+    output = result.stdout + result.stderr
+    assert "port_relay_connect_timeout" in output and "int" in output, output
+
+
+def test_good_input_does_try_the_hosts(tmp_path: Path) -> None:
+    """The control case: with valid input the run goes on and reaches for the (refusing) hosts."""
+    result = run_site(tmp_path, {"relay-good": GOOD})
+    assert result.returncode != 0
+    assert "UNREACHABLE" in result.stdout + result.stderr
