@@ -27,6 +27,12 @@ fi
 echo "[bootstrap] creating $VENV with $("$python" --version)" >&2
 rm -rf "$VENV"
 "$python" -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt
+# Some machines' pip config lists find-links folders that do not exist: pip warns once per
+# package about each. Drop only those lines; every other message (and the exit code) stays.
+quiet_pip() {
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$@" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+quiet_pip --upgrade pip
+quiet_pip -r requirements.txt
 echo "[bootstrap] ready: $("$VENV/bin/ansible" --version | head -n 1)" >&2
