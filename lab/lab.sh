@@ -28,6 +28,7 @@ LAB_HOSTS=(
   "client   30 no"
   "vps      40 yes"
   "nas      50 yes"
+  "services 60 no"
 )
 
 log() { printf '\033[1m[lab]\033[0m %s\n' "$*" >&2; }

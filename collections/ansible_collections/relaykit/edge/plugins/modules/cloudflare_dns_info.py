@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# Copyright (c) relaykit contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cloudflare_dns_info
+short_description: List the DNS records of a Cloudflare zone, or of one name
+version_added: 0.1.0
+description:
+  - Read-only. Lists a zone's records (all pages), optionally only those of one name and/or type,
+    normalised the way M(relaykit.edge.cloudflare_dns) compares them.
+author:
+  - relaykit contributors (@relaykit)
+requirements:
+  - cloudflare >= 4.0 (the official Python SDK)
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs in check mode too.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to compare.
+  idempotent:
+    support: full
+    description: Never changes anything.
+options:
+  api_token:
+    description: A Cloudflare API token with Zone:DNS:Read; defaults to C(CLOUDFLARE_API_TOKEN).
+    type: str
+  zone:
+    description: The zone's name, looked up once (needs Zone:Read).
+    type: str
+  zone_id:
+    description: The zone's id; no lookup is made.
+    type: str
+  name:
+    description: Only records of this name (relative names are completed with O(zone)).
+    type: str
+  type:
+    description: Only records of this type.
+    type: str
+  base_url:
+    description: The API's base URL including C(/client/v4); defaults to C(CLOUDFLARE_BASE_URL), then to Cloudflare's.
+    type: str
+  retries:
+    description: How many times the SDK retries 408, 409, 429, 5xx and connection errors.
+    type: int
+    default: 4
+  timeout:
+    description: Seconds per request.
+    type: float
+    default: 30
+"""
+
+EXAMPLES = r"""
+- name: What does Cloudflare say panel.example.com is?
+  relaykit.edge.cloudflare_dns_info:
+    zone: example.com
+    name: panel
+  register: panel
+"""
+
+RETURN = r"""
+records:
+  description: The records, sorted by name, type and content.
+  returned: success
+  type: list
+  elements: dict
+zone_id:
+  description: The zone's id.
+  returned: success
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.relaykit.edge.plugins.module_utils._cloudflare_api import (
+    SDK_IMPORT_ERROR,
+    Api,
+    make_client,
+    sdk_version_ok,
+)
+from ansible_collections.relaykit.edge.plugins.module_utils._dns_plan import existing_view, normalize_name
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+
+
+def run(module: AnsibleModule) -> dict:
+    params = module.params
+    api = Api(make_client(params["api_token"], params["base_url"], params["retries"], params["timeout"]))
+    zone_id = api.zone_id(params["zone"], params["zone_id"])
+    filters: dict = {}
+    if params["name"]:
+        filters["name"] = {"exact": normalize_name(params["name"], params["zone"])}
+    if params["type"]:
+        filters["type"] = params["type"].strip().upper()
+    records = [existing_view(record) for record in api.records(zone_id, **filters)]
+    return {
+        "changed": False,
+        "zone_id": zone_id,
+        "records": sorted(records, key=lambda r: (r["name"], r["type"], r["content"])),
+    }
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "api_token": {"type": "str", "no_log": True},
+            "zone": {"type": "str"},
+            "zone_id": {"type": "str"},
+            "name": {"type": "str"},
+            "type": {"type": "str"},
+            "base_url": {"type": "str"},
+            "retries": {"type": "int", "default": 4},
+            "timeout": {"type": "float", "default": 30},
+        },
+        required_one_of=[("zone", "zone_id")],
+        supports_check_mode=True,
+    )
+    if not sdk_version_ok():
+        module.fail_json(msg=missing_required_lib("cloudflare >= 4.0"), exception=SDK_IMPORT_ERROR)
+    try:
+        result = run(module)
+    except RelaykitError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
