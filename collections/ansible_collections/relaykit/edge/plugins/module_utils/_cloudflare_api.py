@@ -44,6 +44,17 @@ CODE_MESSAGES = {
 }
 
 
+# The options every Cloudflare module shares (documented in doc_fragments/cloudflare.py).
+ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "api_token": {"type": "str", "no_log": True},
+    "zone": {"type": "str"},
+    "zone_id": {"type": "str"},
+    "base_url": {"type": "str"},
+    "retries": {"type": "int", "default": 4},
+    "timeout": {"type": "float", "default": 30},
+}
+
+
 class CloudflareError(RelaykitError):
     """A Cloudflare API failure, explained."""
 

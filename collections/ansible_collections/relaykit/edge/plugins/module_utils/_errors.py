@@ -4,6 +4,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 class RelaykitError(Exception):
     """A failure to report to the user, with a message that names the field and what was expected."""
+
+
+def run_module(module: Any, work: Callable[[Any], dict]) -> None:
+    """Run a module's work and report: the one place where a RelaykitError becomes fail_json."""
+    try:
+        result = work(module)
+    except RelaykitError as exc:
+        module.fail_json(msg=str(exc))
+    if not getattr(module, "_diff", False):
+        result.pop("diff", None)
+    module.exit_json(**result)

@@ -15,6 +15,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+
 PROTOCOLS = ("tcp", "udp")
 ENGINES = ("socat", "kernel")
 FIELDS = ("name", "listen_port", "target_host", "target_port", "protocol", "listen_address", "engine")
@@ -22,7 +24,7 @@ NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,47}")
 HOST_LABEL_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
 
 
-class RelayError(ValueError):
+class RelayError(RelaykitError, ValueError):
     """Bad relay input; the message names the entry and the field."""
 
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
 from ansible_collections.relaykit.edge.plugins.module_utils._relays import RelayError, normalize
 
 # .env key -> (inventory variable, kind); the order is the order of SeedConfig.options.
@@ -48,7 +49,7 @@ EXPANSION_RE = re.compile(r"[A-Za-z_{(0-9@*#?$!-]")
 DOUBLE_QUOTE_ESCAPES = '$`"\\'
 
 
-class SeedEnvError(ValueError):
+class SeedEnvError(RelaykitError, ValueError):
     """Bad ``.env`` input; the message names the file, the line and the key."""
 
 

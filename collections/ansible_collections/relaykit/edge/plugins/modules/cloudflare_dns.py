@@ -23,8 +23,8 @@ description:
   - The API token is never logged or returned.
 author:
   - relaykit contributors (@relaykit)
-requirements:
-  - cloudflare >= 4.0 (the official Python SDK)
+extends_documentation_fragment:
+  - relaykit.edge.cloudflare
 attributes:
   check_mode:
     support: full
@@ -36,17 +36,6 @@ attributes:
     support: full
     description: A second run with the same records makes no write.
 options:
-  api_token:
-    description:
-      - A Cloudflare API token with Zone:DNS:Edit (and Zone:Read when O(zone) is given instead of O(zone_id)).
-      - Defaults to the environment variable C(CLOUDFLARE_API_TOKEN).
-    type: str
-  zone:
-    description: The zone's name, looked up once. One of O(zone) and O(zone_id) is required.
-    type: str
-  zone_id:
-    description: The zone's id; no lookup is made.
-    type: str
   records:
     description: The records. Names may be relative to O(zone) (C(@) is the apex).
     type: list
@@ -87,19 +76,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  base_url:
-    description:
-      - The API's base URL, including C(/client/v4).
-      - Defaults to the environment variable C(CLOUDFLARE_BASE_URL), then to Cloudflare's.
-    type: str
-  retries:
-    description: How many times the SDK retries 408, 409, 429, 5xx and connection errors.
-    type: int
-    default: 4
-  timeout:
-    description: Seconds per request.
-    type: float
-    default: 30
 """
 
 EXAMPLES = r"""
@@ -152,6 +128,7 @@ deleted:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.relaykit.edge.plugins.module_utils._cloudflare_api import (
+    ARGUMENT_SPEC,
     SDK_IMPORT_ERROR,
     Api,
     existing_for,
@@ -159,7 +136,7 @@ from ansible_collections.relaykit.edge.plugins.module_utils._cloudflare_api impo
     sdk_version_ok,
 )
 from ansible_collections.relaykit.edge.plugins.module_utils._dns_plan import existing_view, normalize_wanted, plan
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import run_module
 
 RECORD_SPEC = {
     "name": {"type": "str", "required": True},
@@ -208,25 +185,16 @@ def run(module: AnsibleModule) -> dict:
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "api_token": {"type": "str", "no_log": True},
-            "zone": {"type": "str"},
-            "zone_id": {"type": "str"},
+            **ARGUMENT_SPEC,
             "records": {"type": "list", "elements": "dict", "required": True, "options": RECORD_SPEC},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "base_url": {"type": "str"},
-            "retries": {"type": "int", "default": 4},
-            "timeout": {"type": "float", "default": 30},
         },
         required_one_of=[("zone", "zone_id")],
         supports_check_mode=True,
     )
     if not sdk_version_ok():
         module.fail_json(msg=missing_required_lib("cloudflare >= 4.0"), exception=SDK_IMPORT_ERROR)
-    try:
-        result = run(module)
-    except RelaykitError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

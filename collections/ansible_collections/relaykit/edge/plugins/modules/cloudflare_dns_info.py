@@ -13,8 +13,8 @@ description:
     normalised the way M(relaykit.edge.cloudflare_dns) compares them.
 author:
   - relaykit contributors (@relaykit)
-requirements:
-  - cloudflare >= 4.0 (the official Python SDK)
+extends_documentation_fragment:
+  - relaykit.edge.cloudflare
 attributes:
   check_mode:
     support: full
@@ -26,32 +26,12 @@ attributes:
     support: full
     description: Never changes anything.
 options:
-  api_token:
-    description: A Cloudflare API token with Zone:DNS:Read; defaults to C(CLOUDFLARE_API_TOKEN).
-    type: str
-  zone:
-    description: The zone's name, looked up once (needs Zone:Read).
-    type: str
-  zone_id:
-    description: The zone's id; no lookup is made.
-    type: str
   name:
     description: Only records of this name (relative names are completed with O(zone)).
     type: str
   type:
     description: Only records of this type.
     type: str
-  base_url:
-    description: The API's base URL including C(/client/v4); defaults to C(CLOUDFLARE_BASE_URL), then to Cloudflare's.
-    type: str
-  retries:
-    description: How many times the SDK retries 408, 409, 429, 5xx and connection errors.
-    type: int
-    default: 4
-  timeout:
-    description: Seconds per request.
-    type: float
-    default: 30
 """
 
 EXAMPLES = r"""
@@ -77,13 +57,14 @@ zone_id:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.relaykit.edge.plugins.module_utils._cloudflare_api import (
+    ARGUMENT_SPEC,
     SDK_IMPORT_ERROR,
     Api,
     make_client,
     sdk_version_ok,
 )
 from ansible_collections.relaykit.edge.plugins.module_utils._dns_plan import existing_view, normalize_name
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import run_module
 
 
 def run(module: AnsibleModule) -> dict:
@@ -106,25 +87,16 @@ def run(module: AnsibleModule) -> dict:
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "api_token": {"type": "str", "no_log": True},
-            "zone": {"type": "str"},
-            "zone_id": {"type": "str"},
+            **ARGUMENT_SPEC,
             "name": {"type": "str"},
             "type": {"type": "str"},
-            "base_url": {"type": "str"},
-            "retries": {"type": "int", "default": 4},
-            "timeout": {"type": "float", "default": 30},
         },
         required_one_of=[("zone", "zone_id")],
         supports_check_mode=True,
     )
     if not sdk_version_ok():
         module.fail_json(msg=missing_required_lib("cloudflare >= 4.0"), exception=SDK_IMPORT_ERROR)
-    try:
-        result = run(module)
-    except RelaykitError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ families:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import run_module
 from ansible_collections.relaykit.edge.plugins.module_utils._netfilter import (
     Hook,
     Netfilter,
@@ -179,7 +179,7 @@ def build_owner(params: dict, family: str) -> Owner:
     return Owner(params["owner"], family, chains, hooks, policies)
 
 
-def run_module(module: AnsibleModule) -> dict:
+def work(module: AnsibleModule) -> dict:
     params = module.params
     if not params["owner"].replace("-", "").replace("_", "").isalnum():
         raise NetfilterError(f"owner must be letters, digits, '-' or '_', got {params['owner']!r}")
@@ -247,11 +247,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    try:
-        result = run_module(module)
-    except RelaykitError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_module(module, work)
 
 
 if __name__ == "__main__":

@@ -91,6 +91,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import run_module
 from ansible_collections.relaykit.edge.plugins.module_utils._seed_env import SeedEnvError, parse_env
 
 
@@ -118,11 +119,7 @@ def main() -> None:
         argument_spec={"path": {"type": "path", "required": True}},
         supports_check_mode=True,
     )
-    try:
-        result = read_seed(module.params["path"])
-    except SeedEnvError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, **result)
+    run_module(module, lambda m: {"changed": False, **read_seed(m.params["path"])})
 
 
 if __name__ == "__main__":

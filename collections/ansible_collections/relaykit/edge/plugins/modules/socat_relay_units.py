@@ -131,7 +131,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, run_module
 from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
 from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
     SLICE,
@@ -296,6 +296,18 @@ def ensure_absent(module: AnsibleModule) -> dict:
     return result
 
 
+POSITIVE = ("connect_timeout", "keepalive_idle", "keepalive_interval", "keepalive_count", "buffer_bytes", "backlog")
+
+
+def work(module: AnsibleModule) -> dict:
+    for key in POSITIVE:
+        if module.params[key] < 1:
+            raise UnitError(f"{key} must be a positive number, got {module.params[key]}")
+    if module.params["max_connections"] < 0:
+        raise UnitError(f"max_connections must be 0 (no limit) or more, got {module.params['max_connections']}")
+    return ensure_present(module) if module.params["state"] == "present" else ensure_absent(module)
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
@@ -315,25 +327,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    try:
-        for key in (
-            "connect_timeout",
-            "keepalive_idle",
-            "keepalive_interval",
-            "keepalive_count",
-            "buffer_bytes",
-            "backlog",
-        ):
-            if module.params[key] < 1:
-                raise UnitError(f"{key} must be a positive number, got {module.params[key]}")
-        if module.params["max_connections"] < 0:
-            raise UnitError(f"max_connections must be 0 (no limit) or more, got {module.params['max_connections']}")
-        result = ensure_present(module) if module.params["state"] == "present" else ensure_absent(module)
-    except RelaykitError as exc:
-        module.fail_json(msg=str(exc))
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
+    run_module(module, work)
 
 
 if __name__ == "__main__":

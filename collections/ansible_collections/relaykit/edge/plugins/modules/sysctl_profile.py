@@ -128,7 +128,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import run_module
 from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
 from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
     Runner,
@@ -270,13 +270,7 @@ def main() -> None:
         required_if=[("state", "present", ["settings"])],
         supports_check_mode=True,
     )
-    try:
-        result = ensure_present(module) if module.params["state"] == "present" else ensure_absent(module)
-    except RelaykitError as exc:
-        module.fail_json(msg=str(exc))
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
+    run_module(module, lambda m: ensure_present(m) if m.params["state"] == "present" else ensure_absent(m))
 
 
 if __name__ == "__main__":
