@@ -110,3 +110,28 @@ def test_good_input_does_try_the_hosts(tmp_path: Path) -> None:
     result = run_site(tmp_path, {"relay-good": GOOD})
     assert result.returncode != 0
     assert "UNREACHABLE" in result.stdout + result.stderr
+
+
+def test_the_example_site_validates() -> None:
+    """The inventory a user copies passes validation (hosts forced to a refused loopback port)."""
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            "inventories/example/hosts.yml",
+            "playbooks/validate.yml",
+            "-e",
+            "ansible_host=127.0.0.1",
+            "-e",
+            "ansible_port=1",
+        ],
+        cwd=REPO,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "UNREACHABLE" not in output
