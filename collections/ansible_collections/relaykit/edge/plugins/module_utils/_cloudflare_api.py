@@ -15,7 +15,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, run_module
 
 MINIMUM_SDK = (4, 0)
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
@@ -206,3 +208,15 @@ def existing_for(api: Api, zone_id: str, wanted: list[Any]) -> list[dict[str, An
     wanted_names = set(names)
     every = api.records(zone_id)
     return [record for record in every if str(record.get("name", "")).lower().rstrip(".") in wanted_names]
+
+
+def cloudflare_main(options: dict[str, dict[str, Any]], work: Callable[[Any], dict]) -> None:
+    """The main() of every Cloudflare module: shared options, the SDK guard, the one error path."""
+    module = AnsibleModule(
+        argument_spec={**ARGUMENT_SPEC, **options},
+        required_one_of=[("zone", "zone_id")],
+        supports_check_mode=True,
+    )
+    if not sdk_version_ok():
+        module.fail_json(msg=missing_required_lib("cloudflare >= 4.0"), exception=SDK_IMPORT_ERROR)
+    run_module(module, work)

@@ -125,18 +125,15 @@ deleted:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.relaykit.edge.plugins.module_utils._cloudflare_api import (
-    ARGUMENT_SPEC,
-    SDK_IMPORT_ERROR,
     Api,
+    cloudflare_main,
     existing_for,
     make_client,
-    sdk_version_ok,
 )
 from ansible_collections.relaykit.edge.plugins.module_utils._dns_plan import existing_view, normalize_wanted, plan
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import run_module
 
 RECORD_SPEC = {
     "name": {"type": "str", "required": True},
@@ -183,18 +180,13 @@ def run(module: AnsibleModule) -> dict:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            **ARGUMENT_SPEC,
+    cloudflare_main(
+        {
             "records": {"type": "list", "elements": "dict", "required": True, "options": RECORD_SPEC},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
-        required_one_of=[("zone", "zone_id")],
-        supports_check_mode=True,
+        run,
     )
-    if not sdk_version_ok():
-        module.fail_json(msg=missing_required_lib("cloudflare >= 4.0"), exception=SDK_IMPORT_ERROR)
-    run_module(module, run)
 
 
 if __name__ == "__main__":

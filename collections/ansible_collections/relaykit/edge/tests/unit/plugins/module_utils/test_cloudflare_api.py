@@ -76,7 +76,7 @@ def test_module_without_a_usable_sdk_says_which_library(monkeypatch: pytest.Monk
         raise FailJson(msg)
 
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(cloudflare_dns, "sdk_version_ok", lambda: False)
+    monkeypatch.setattr(_cloudflare_api, "sdk_version_ok", lambda: False)
     args = {"zone": "example.com", "records": [{"name": "a", "type": "A", "content": "192.0.2.1"}], "api_token": "t"}
     with patch_module_args(args), pytest.raises(FailJson, match=r"cloudflare >= 4\.0"):
         cloudflare_dns.main()
