@@ -20,7 +20,6 @@ from typing import Any
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
 
-OPTIONAL_FIELDS = ("ttl", "proxied", "comment", "tags", "priority")
 PROXIABLE = ("A", "AAAA", "CNAME")
 HOSTNAME_CONTENT = ("CNAME", "NS", "MX", "PTR")
 

@@ -83,10 +83,6 @@ def key_parts(key: str) -> list[str]:
     return parts
 
 
-def validate_key(key: str) -> None:
-    key_parts(key)
-
-
 def key_path(proc_root: str, key: str) -> str:
     return os.path.join(proc_root, *key_parts(key))
 

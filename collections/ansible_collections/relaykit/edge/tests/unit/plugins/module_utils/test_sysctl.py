@@ -23,6 +23,7 @@ from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
     apply_values,
     check_policy,
     in_container,
+    key_parts,
     key_path,
     load_modules,
     normalize_value,
@@ -31,7 +32,6 @@ from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
     plan_restore,
     render,
     update_originals,
-    validate_key,
 )
 
 MISSING_KEY = "net.netfilter.nf_conntrack_max"
@@ -106,7 +106,7 @@ def test_normalize_value(value: object, expected: str) -> None:
     assert normalize_value(value) == expected
 
 
-# --- validate_key / key_path ----------------------------------------------------------
+# --- key_parts / key_path ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -115,12 +115,12 @@ def test_normalize_value(value: object, expected: str) -> None:
 )
 def test_validate_key_rejects(key: str) -> None:
     with pytest.raises(SysctlError, match="is not a sysctl key"):
-        validate_key(key)
+        key_parts(key)
 
 
 @pytest.mark.parametrize("key", ["net.ipv4.ip_forward", "net/ipv4/ip_forward", "kernel.pid_max"])
 def test_validate_key_accepts(key: str) -> None:
-    validate_key(key)
+    key_parts(key)
 
 
 def test_key_path_maps_dots_and_slashes_under_proc_root(proc: Path) -> None:
