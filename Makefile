@@ -55,16 +55,16 @@ build: venv ## ansible-galaxy collection build (into build/)
 	ansible-galaxy collection build --force --output-path build $(COLLECTION)
 
 molecule: venv ## molecule test of every scenario (create, converge, idempotence, verify, destroy)
-	lab/lab.sh image
+	lab/lab.sh images
 	set -e; for s in $(SCENARIOS); do echo "=== molecule scenario $$s"; molecule test -s $$s; done
 	docker volume prune -f >/dev/null
 
 scenario: venv ## one scenario by name, full sequence: make scenario S=sysctl_tuning
-	lab/lab.sh image
+	lab/lab.sh images
 	molecule test -s $(S)
 
 converge: venv ## converge one scenario and leave its hosts up: make converge S=sysctl_tuning
-	lab/lab.sh image
+	lab/lab.sh images
 	molecule converge -s $(S)
 
 verify: venv ## verify a converged scenario again: make verify S=sysctl_tuning

@@ -3,6 +3,7 @@
 #
 #   lab/lab.sh engine   install (Debian docker.io) and start a Docker Engine if none answers
 #   lab/lab.sh image    build the systemd base image with debootstrap when it is missing/outdated
+#   lab/lab.sh images   build the nginx and certbot images the vps/nas hosts run (lab/.state/images)
 #   lab/lab.sh up       engine + image + network + hosts + lab services (idempotent)
 #   lab/lab.sh down     remove the lab hosts, their volumes and the network
 #   lab/lab.sh status   list the lab hosts and their addresses
@@ -124,6 +125,14 @@ cmd_image() {
   bash "$LAB_DIR/image/build.sh" "$IMAGE" "$LABEL.recipe=$want"
 }
 
+# The service images (nginx, certbot) for the Docker Engine inside vps/nas hosts, saved in one
+# archive that the docker_engine role loads there (docker_engine_image_archives in the lab inventory).
+IMAGES_ARCHIVE=${RELAYKIT_LAB_IMAGES_ARCHIVE:-$LAB_DIR/.state/images/edge-images.tar}
+cmd_images() {
+  cmd_image
+  bash "$LAB_DIR/images/build.sh" "$IMAGE" "$IMAGES_ARCHIVE" "$LABEL.recipe" 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e 'docs.docker.com/go/buildx' -e '^ *$' >&2)
+}
+
 host_ip4() { echo "198.18.10.$1"; }
 host_ip6() { echo "fd00:18:10::$1"; }
 
@@ -170,7 +179,7 @@ ensure_host() {
 }
 
 cmd_up() {
-  cmd_image
+  cmd_images
   ensure_network
   local spec
   for spec in "${LAB_HOSTS[@]}"; do
@@ -208,8 +217,9 @@ cmd_status() {
 case "${1:-}" in
   engine) cmd_engine ;;
   image) cmd_image ;;
+  images) cmd_images ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

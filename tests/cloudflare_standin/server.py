@@ -10,24 +10,50 @@ ddclient and friends) talk to it exactly as to ``https://api.cloudflare.com/clie
 Run it::
 
     python -m tests.cloudflare_standin.server --listen 127.0.0.1 --port 8787 \\
-        --config CONFIG.json [--state-file STATE.json] [--print-ready]
+        --config CONFIG.json [--state-file STATE.json] [--dns-hook URL] [--print-ready]
 
 CONFIG.json::
 
     {"zones": ["example.com", {"name": "example.net", "id": "<32 hex>"}],
      "tokens": {"TOKEN": {"permissions": ["zone:read", "dns:read", "dns:edit"],
                           "zones": ["example.com"]}},
-     "reject_mixed_proxied": true, "max_per_page": 50000}
+     "reject_mixed_proxied": true, "max_per_page": 50000,
+     "dns_hook": "http://127.0.0.1:8055"}
 
 ``zones`` of a token is optional (default: every zone). In pytest use :class:`StandIn`
 (``start()``, ``stop()``, ``base_url``, and helpers that read or change the state directly).
+
+DNS hook (``dns_hook`` in the config, ``--dns-hook`` on the command line, which wins, or the
+``dns-hook``/``txt-hook`` control at run time): the stand-in mirrors what a resolver would see
+into pebble-challtestsrv's management API, so pebble (``-dnsserver`` pointed at challtestsrv)
+resolves the zone as the stand-in holds it:
+
+- A and AAAA: on every change of a name's address set, ``POST /clear-a {"host": "<name>."}``
+  then, unless the set is now empty, ``POST /add-a {"host": "<name>.", "addresses": [...]}``
+  with the whole set (``/clear-aaaa``, ``/add-aaaa`` for AAAA). challtestsrv appends on
+  ``add-a`` and refuses an empty list (400), hence clear first and no empty add. Proxied records
+  are mirrored with their origin address (there is no Cloudflare edge in a lab).
+- ``_acme-challenge`` TXT: a new value is ``POST /set-txt {"host", "value"}`` (unquoted); a value
+  that goes away or changes is ``POST /clear-txt {"host"}`` then ``set-txt`` of each value left
+  (challtestsrv keeps several values per name and clears them all).
+- Other types are not mirrored (challtestsrv has no MX/NS/PTR; wildcard names are sent as they
+  are and challtestsrv matches them literally).
+- When the stand-in starts with a hook (and records, e.g. from its state file), when the hook is
+  set through the control API, and on ``reset``, it pushes the whole current state (clear, then
+  add, per name and type), so a restarted challtestsrv or stand-in is consistent again. At start
+  it waits up to ``hook_wait`` seconds (command line: 10) for the management port to accept
+  connections. Hook calls are serialized and always send the state current at call time, so
+  concurrent API writes cannot leave an older set behind.
+- Hook failures are logged (``dns_hook_log`` in the state), never raised: the API answer does
+  not depend on challtestsrv.
 
 API (under ``/client/v4``): ``GET /zones``, ``GET /zones/{id}``, ``GET|POST /zones/{id}/dns_records``,
 ``POST /zones/{id}/dns_records/batch``, ``GET|PUT|PATCH|DELETE /zones/{id}/dns_records/{rid}``,
 ``GET /user/tokens/verify``.
 
 Test controls (no auth, never logged), under ``/__standin__``: ``GET state``, ``POST reset``,
-``POST zones`` ``{"name"}``, ``POST|DELETE faults``, ``POST|DELETE txt-hook`` (see :class:`App`).
+``POST zones`` ``{"name"}``, ``POST|DELETE faults``, ``POST|DELETE dns-hook`` (``txt-hook`` is the
+same control under its older name) (see :class:`App`).
 
 Error codes (HTTP status, code, message). "real" = seen in answers of api.cloudflare.com;
 "chosen" = the stand-in's own pick where the real code is not known:
@@ -103,6 +129,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -163,6 +190,7 @@ DNS_DEFAULT_PER_PAGE = 100
 DNS_MAX_PER_PAGE = 50000
 ZONE_PER_PAGE = (20, 50)
 HOOK_TIMEOUT = 2.0
+HOOK_WAIT = 10.0  # seconds the command line waits for challtestsrv's management port at start
 ACME_PREFIX = "_acme-challenge."
 
 # Addresses Cloudflare will not proxy to (records on them are "proxiable": false).
@@ -875,8 +903,8 @@ class Store:
         self.records: dict[str, dict[str, dict[str, Any]]] = {}
         self.requests: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
-        self.txt_hook_url: str | None = None
-        self.txt_hook_log: list[dict[str, Any]] = []
+        self.dns_hook_url: str | None = None
+        self.dns_hook_log: list[dict[str, Any]] = []
         self._load()
         for zone in zones:
             if isinstance(zone, str):
@@ -954,14 +982,22 @@ class Store:
         with self.lock:
             self.faults.clear()
 
-    def reset(self) -> None:
-        """Clears records, the request log, faults and the hook log; keeps zones, tokens, hook URL."""
+    def reset(self) -> list[dict[str, Any]]:
+        """Clears records, the request log, faults and the hook log; keeps zones, tokens, hook URL.
+        Returns the records it removed (the caller mirrors their removal)."""
         with self.lock:
+            removed = self.all_records()
             self.records = {zone_id: {} for zone_id in self.zones}
             self.requests.clear()
             self.faults.clear()
-            self.txt_hook_log.clear()
+            self.dns_hook_log.clear()
             self.save()
+            return removed
+
+    def all_records(self) -> list[dict[str, Any]]:
+        """Every record of every zone (a snapshot, creation order within a zone)."""
+        with self.lock:
+            return [rec for recs in self.records.values() for rec in recs.values()]
 
     def snapshot(self) -> dict[str, Any]:
         """Zones, records, the request log, pending faults and the hook's settings and log."""
@@ -971,8 +1007,11 @@ class Store:
                 "records": [render(rec) for recs in self.records.values() for rec in recs.values()],
                 "requests": [dict(entry) for entry in self.requests],
                 "faults": [asdict(fault) for fault in self.faults],
-                "txt_hook": self.txt_hook_url,
-                "txt_hook_log": [dict(entry) for entry in self.txt_hook_log],
+                "dns_hook": self.dns_hook_url,
+                "dns_hook_log": [dict(entry) for entry in self.dns_hook_log],
+                # the older names of the same two entries
+                "txt_hook": self.dns_hook_url,
+                "txt_hook_log": [dict(entry) for entry in self.dns_hook_log],
             }
 
     # -- persistence ---------------------------------------------------------------------------
@@ -1012,8 +1051,11 @@ class Store:
 
 
 # --------------------------------------------------------------------------------------------
-# Mirroring _acme-challenge TXT records to pebble-challtestsrv
+# Mirroring A, AAAA and _acme-challenge TXT records to pebble-challtestsrv
 # --------------------------------------------------------------------------------------------
+
+MirrorKey = tuple[str, str]  # (type, absolute name without the trailing dot)
+ADDRESS_ACTIONS = {"A": ("clear-a", "add-a"), "AAAA": ("clear-aaaa", "add-aaaa")}
 
 
 def is_acme_txt(record: Mapping[str, Any] | None) -> bool:
@@ -1021,48 +1063,95 @@ def is_acme_txt(record: Mapping[str, Any] | None) -> bool:
     return bool(record) and record["type"] == "TXT" and record["name"].startswith(ACME_PREFIX)
 
 
-def plan_mirror(changes: list[Change]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Names to clear and set again (a value went away or changed), and values only added."""
-    resync: list[str] = []
+def mirror_key(record: Mapping[str, Any] | None) -> MirrorKey | None:
+    """The (type, name) challtestsrv answers for this record, or None: A, AAAA, ACME TXT."""
+    if record and (record["type"] in ADDRESS_ACTIONS or is_acme_txt(record)):
+        return record["type"], record["name"]
+    return None
+
+
+def mirror_values(records: Iterable[Mapping[str, Any]], key: MirrorKey) -> list[str]:
+    """The values challtestsrv should serve for a key: addresses, or unquoted TXT values."""
+    values = [rec["content"] for rec in records if mirror_key(rec) == key]
+    return [unquote_txt(value) for value in values] if key[0] == "TXT" else values
+
+
+def plan_mirror(changes: list[Change]) -> tuple[list[MirrorKey], list[tuple[str, str]]]:
+    """Keys to push again in full (clear, then the whole current set): every A/AAAA name whose set
+    changed, and ACME TXT names that lost or changed a value; and ACME TXT values only added."""
+    resync: list[MirrorKey] = []
     added: list[tuple[str, str]] = []
     for before, after in changes:
         if before and after and all(before[key] == after[key] for key in ("type", "name", "content")):
-            continue  # only ttl, comment or tags changed
-        if is_acme_txt(before):
-            resync.append(before["name"])
-        if is_acme_txt(after):
-            if before is None:
-                added.append((after["name"], unquote_txt(after["content"])))
+            continue  # only ttl, proxied, comment or tags changed: what a resolver sees is the same
+        old, new = mirror_key(before), mirror_key(after)
+        if old:
+            resync.append(old)
+        if new and after:
+            if before is None and new[0] == "TXT":
+                added.append((new[1], unquote_txt(after["content"])))
             else:
-                resync.append(after["name"])
+                resync.append(new)
     resync = list(dict.fromkeys(resync))
-    return resync, [(name, value) for name, value in added if name not in resync]
+    return resync, [(name, value) for name, value in added if ("TXT", name) not in resync]
 
 
-class TxtMirror:
-    """Copies ``_acme-challenge`` TXT changes to challtestsrv's management API, best effort:
-    ``POST {url}/set-txt {"host": "<name>.", "value": "<unquoted>"}`` for a new value, and
-    ``POST {url}/clear-txt {"host": "<name>."}`` then ``set-txt`` of each value left when one
-    goes away or changes (challtestsrv keeps several values per name, and clears them all)."""
+class DnsMirror:
+    """Copies what a resolver would see of the stand-in's zones to challtestsrv's management API,
+    best effort (see the module docstring): A/AAAA sets as ``clear-a`` + ``add-a`` (``-aaaa``), ACME
+    TXT as ``set-txt`` / ``clear-txt``. One push at a time, each reading the state current when it
+    runs, so the last push always leaves challtestsrv with the latest state."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.lock = threading.Lock()
 
-    def mirror(self, changes: list[Change], records: list[dict[str, Any]]) -> None:
+    def mirror(self, changes: list[Change]) -> None:
         """Sends the calls for these changes; failures are logged, never raised."""
-        url = self.store.txt_hook_url
+        url = self.store.dns_hook_url
         if not url:
             return
         resync, added = plan_mirror(changes)
-        for name in resync:
-            self.call(url, "clear-txt", {"host": name + "."})
-            for rec in records:
-                if is_acme_txt(rec) and rec["name"] == name:
-                    self.call(url, "set-txt", {"host": name + ".", "value": unquote_txt(rec["content"])})
-        for name, value in added:
-            self.call(url, "set-txt", {"host": name + ".", "value": value})
+        if not resync and not added:
+            return
+        with self.lock:
+            records = self.store.all_records()
+            for key in resync:
+                self.push(url, key, records)
+            for name, value in added:
+                if value in mirror_values(records, ("TXT", name)):  # not deleted again meanwhile
+                    self.call(url, "set-txt", {"host": name + ".", "value": value})
 
-    def call(self, url: str, action: str, payload: dict[str, str]) -> None:
+    def replay(self, wait: float = 0.0) -> None:
+        """Pushes the whole current state (every mirrored name and type: clear, then add); first
+        waits up to ``wait`` seconds for the hook's port to accept connections."""
+        url = self.store.dns_hook_url
+        if not url:
+            return
+        with self.lock:
+            records = self.store.all_records()
+            keys = list(dict.fromkeys(key for key in map(mirror_key, records) if key))
+            if keys and wait > 0:
+                wait_for_port(url, wait)
+            for key in keys:
+                self.push(url, key, records)
+
+    def push(self, url: str, key: MirrorKey, records: list[dict[str, Any]]) -> None:
+        """One name and type in full: clear, then the current values (none: only the clear)."""
+        rtype, name = key
+        host = name + "."
+        values = mirror_values(records, key)
+        if rtype == "TXT":
+            self.call(url, "clear-txt", {"host": host})
+            for value in values:
+                self.call(url, "set-txt", {"host": host, "value": value})
+            return
+        clear, add = ADDRESS_ACTIONS[rtype]
+        self.call(url, clear, {"host": host})
+        if values:  # challtestsrv answers 400 to an empty list
+            self.call(url, add, {"host": host, "addresses": values})
+
+    def call(self, url: str, action: str, payload: dict[str, Any]) -> None:
         """One POST to the management API, recorded in the hook log."""
         entry: dict[str, Any] = {"action": action, **payload, "ok": True, "error": None}
         request = urllib.request.Request(
@@ -1076,9 +1165,28 @@ class TxtMirror:
                 answer.read()
         except (OSError, ValueError) as exc:
             entry.update(ok=False, error=str(exc))
-            LOG.warning("txt-hook %s %s failed: %s", action, payload.get("host"), exc)
+            LOG.warning("dns-hook %s %s failed: %s", action, payload.get("host"), exc)
         with self.store.lock:
-            self.store.txt_hook_log.append(entry)
+            self.store.dns_hook_log.append(entry)
+
+
+def wait_for_port(url: str, timeout: float) -> bool:
+    """Whether the URL's host:port accepts a TCP connection within ``timeout`` seconds."""
+    parts = urlsplit(url)
+    try:
+        address = (parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80))
+    except ValueError:
+        return False
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(address, timeout=1.0):
+                return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                LOG.warning("dns-hook %s: nothing listens after %.0f s", url, timeout)
+                return False
+            time.sleep(0.2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1171,13 +1279,14 @@ class App:
     Controls (JSON in and out, no auth, not in the request log):
     ``GET /__standin__/state``; ``POST /__standin__/reset``; ``POST /__standin__/zones {"name"}``;
     ``POST /__standin__/faults {"status", "count", "retry_after", "retry_after_ms", "path_contains",
-    "method"}``, ``DELETE /__standin__/faults``; ``POST /__standin__/txt-hook {"url"}`` (null clears),
-    ``DELETE /__standin__/txt-hook``.
+    "method"}``, ``DELETE /__standin__/faults``; ``POST /__standin__/dns-hook {"url"}`` (null clears;
+    a URL is sent the whole current state), ``DELETE /__standin__/dns-hook``; ``txt-hook`` is the
+    older name of ``dns-hook``, same control.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.mirror = TxtMirror(store)
+        self.mirror = DnsMirror(store)
 
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> Response:
         """Dispatches one HTTP request."""
@@ -1319,11 +1428,24 @@ class App:
         return {"id": token.token_id, "status": "active", "not_before": None, "expires_on": None}, None
 
     def change(self, zone: Zone, action: Callable[[ZoneEditor], Any]) -> Any:
-        """Runs a change on the zone, then mirrors ACME TXT records (outside the lock, before answering,
-        so challtestsrv already serves the value when the client hears back)."""
-        result, changes, records = self.store.edit_zone(zone, action)
-        self.mirror.mirror(changes, records)
+        """Runs a change on the zone, then mirrors it to the DNS hook (outside the store's lock, before
+        answering, so challtestsrv already serves the new data when the client hears back)."""
+        result, changes, _ = self.store.edit_zone(zone, action)
+        self.mirror.mirror(changes)
         return result
+
+    def reset(self) -> None:
+        """Clears the state (see :meth:`Store.reset`) and the removed records from the DNS hook."""
+        removed = self.store.reset()
+        self.mirror.mirror([(rec, None) for rec in removed])
+
+    def set_dns_hook(self, url: str | None) -> None:
+        """Sets (None: clears) the DNS hook's URL and sends it the whole current state."""
+        if url is not None and not isinstance(url, str):
+            raise ValueError("url must be a string or null")
+        with self.store.lock:
+            self.store.dns_hook_url = url or None
+        self.mirror.replay()
 
     # -- controls ------------------------------------------------------------------------------
 
@@ -1341,7 +1463,7 @@ class App:
         if (method, name) == ("GET", "state"):
             return Response(200, store.snapshot())
         if (method, name) == ("POST", "reset"):
-            store.reset()
+            self.reset()
             return Response(200, {"ok": True})
         if (method, name) == ("POST", "zones"):
             zone = store.add_zone(str(data["name"]), data.get("id"))
@@ -1352,10 +1474,9 @@ class App:
         if (method, name) == ("DELETE", "faults"):
             store.clear_faults()
             return Response(200, {"ok": True})
-        if (method, name) in (("POST", "txt-hook"), ("DELETE", "txt-hook")):
-            with store.lock:
-                store.txt_hook_url = data.get("url") or None
-            return Response(200, {"ok": True, "url": store.txt_hook_url})
+        if method in ("POST", "DELETE") and name in ("dns-hook", "txt-hook"):
+            self.set_dns_hook(data.get("url") if method == "POST" else None)
+            return Response(200, {"ok": True, "url": store.dns_hook_url})
         return Response(404, {"ok": False, "error": f"no control {method} {CONTROL_PREFIX}/{name}"})
 
 
@@ -1440,9 +1561,12 @@ class StandIn:
         state_file: str | os.PathLike[str] | None = None,
         reject_mixed_proxied: bool = True,
         max_per_page: int = DNS_MAX_PER_PAGE,
+        dns_hook: str | None = None,
+        hook_wait: float = 0.0,
     ) -> None:
         self.host = host
         self.port = port
+        self.hook_wait = hook_wait
         self.store = Store(
             zones,
             parse_tokens(tokens or {}),
@@ -1450,13 +1574,16 @@ class StandIn:
             reject_mixed_proxied,
             max_per_page,
         )
+        self.store.dns_hook_url = dns_hook or None
         self.app = App(self.store)
         self._server: StandInHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **kwargs: Any) -> StandIn:
-        """From a config mapping: ``zones``, ``tokens``, ``reject_mixed_proxied``, ``max_per_page``."""
+        """From a config mapping: ``zones``, ``tokens``, ``reject_mixed_proxied``, ``max_per_page``,
+        ``dns_hook`` (a ``dns_hook`` keyword argument wins over the config's)."""
+        kwargs.setdefault("dns_hook", config.get("dns_hook"))
         return cls(
             config.get("zones", []),
             config.get("tokens", {}),
@@ -1466,7 +1593,9 @@ class StandIn:
         )
 
     def start(self) -> StandIn:
-        """Listens (port 0: any free port) and serves in a daemon thread."""
+        """Pushes the whole state to the DNS hook (if any; waiting up to ``hook_wait`` seconds for it),
+        then listens (port 0: any free port) and serves in a daemon thread."""
+        self.app.mirror.replay(wait=self.hook_wait)
         self._server = StandInHTTPServer((self.host, self.port), self.app)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -1532,7 +1661,7 @@ class StandIn:
 
     def reset(self) -> None:
         """Same as ``POST /__standin__/reset``."""
-        self.store.reset()
+        self.app.reset()
 
     def add_fault(
         self,
@@ -1559,10 +1688,18 @@ class StandIn:
         """Same as ``DELETE /__standin__/faults``."""
         self.store.clear_faults()
 
+    def set_dns_hook(self, url: str | None) -> None:
+        """Same as ``POST /__standin__/dns-hook``; None switches mirroring off."""
+        self.app.set_dns_hook(url)
+
     def set_txt_hook(self, url: str | None) -> None:
-        """Same as ``POST /__standin__/txt-hook``; None switches mirroring off."""
+        """The older name of :meth:`set_dns_hook`."""
+        self.app.set_dns_hook(url)
+
+    def hook_log(self) -> list[dict[str, Any]]:
+        """The DNS hook's calls so far (``dns_hook_log`` of the state)."""
         with self.store.lock:
-            self.store.txt_hook_url = url
+            return [dict(entry) for entry in self.store.dns_hook_log]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1586,8 +1723,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="A local stand-in for the Cloudflare DNS API v4.")
     parser.add_argument("--listen", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 = any free port)")
-    parser.add_argument("--config", help="JSON config: zones, tokens, reject_mixed_proxied, max_per_page")
+    parser.add_argument("--config", help="JSON config: zones, tokens, reject_mixed_proxied, max_per_page, dns_hook")
     parser.add_argument("--state-file", help="keep zones and records in this JSON file across restarts")
+    parser.add_argument(
+        "--dns-hook",
+        metavar="URL",
+        help="challtestsrv management URL to mirror A/AAAA/ACME TXT records to (overrides the config's dns_hook)",
+    )
     parser.add_argument("--print-ready", action="store_true", help="print 'READY <base_url>' once listening")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request")
     return parser.parse_args(argv)
@@ -1598,8 +1740,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(message)s")
     try:
+        overrides: dict[str, Any] = {"dns_hook": args.dns_hook} if args.dns_hook else {}
         standin = StandIn.from_config(
-            load_config(args.config), host=args.listen, port=args.port, state_file=args.state_file
+            load_config(args.config),
+            host=args.listen,
+            port=args.port,
+            state_file=args.state_file,
+            hook_wait=HOOK_WAIT,
+            **overrides,
         )
         standin.start()
     except (OSError, ValueError) as exc:

@@ -135,3 +135,77 @@ def test_the_example_site_validates() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "UNREACHABLE" not in output
+
+
+def run_site_edge(tmp_path: Path, host_vars: dict[str, Any]) -> subprocess.CompletedProcess:
+    """site.yml with one VPS host (refused loopback port) carrying these variables."""
+    host = {"ansible_host": "127.0.0.1", "ansible_port": 1, "ansible_connection": "ssh", **host_vars}
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"children": {"vps": {"hosts": {"vps-bad": host}}}}}))
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), "site.yml"],
+        cwd=REPO,
+        env=dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+EDGE_CASES = [
+    pytest.param(
+        {"certbot_certificates": [{"name": "www", "domains": ["*.example.com"]}]},
+        ["certbot_certificates[0] (name 'www')", "*.example.com is a wildcard, which only challenge dns-01 can prove"],
+        id="wildcard-over-http-01",
+    ),
+    pytest.param(
+        {"certbot_certificates": [{"name": "nas", "domains": ["nas.example.com"], "challenge": "dns-01"}]},
+        ["certbot_certificates[0] (name 'nas')", "challenge dns-01 needs certbot_cloudflare_api_token"],
+        id="dns-01-without-token",
+    ),
+    pytest.param(
+        {"certbot_certificates": [{"name": "www", "domains": ["bad_host name"]}]},
+        ["certbot_certificates[0] (name 'www')", "is not a valid DNS name"],
+        id="domain-not-a-dns-name",
+    ),
+    pytest.param(
+        {"certbot_key_type": "dsa"},
+        ["certbot_key_type", "ecdsa", "rsa"],
+        id="key-type-not-a-choice",
+    ),
+    pytest.param(
+        {"nginx_stack_https_port": "https"},
+        ["nginx_stack_https_port", "int"],
+        id="https-port-not-a-number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("host_vars", "expected"), EDGE_CASES)
+def test_bad_edge_input_fails_before_any_host_is_touched(
+    tmp_path: Path, host_vars: dict[str, Any], expected: list[str]
+) -> None:
+    result = run_site_edge(tmp_path, host_vars)
+    assert_untouched(result)
+    output = result.stdout + result.stderr
+    for part in expected:
+        assert part in output, f"{part!r} missing from:\n{output}"
+
+
+def test_good_edge_input_passes_validation(tmp_path: Path) -> None:
+    """The control case: valid certificates pass validate.yml (site.yml then has nothing to do on a VPS yet)."""
+    result = run_site_edge(
+        tmp_path,
+        {
+            "certbot_certificates": [
+                {"name": "www", "domains": ["www.example.com"]},
+                {"name": "lan", "domains": ["*.lan.example.com"], "challenge": "dns-01"},
+            ],
+            "certbot_cloudflare_api_token": "token-for-a-test",
+        },
+    )
+    output = result.stdout + result.stderr
+    assert "Validate certbot_certificates" in output, output
+    assert "token-for-a-test" not in output, output
+    assert "FAILED" not in output, output

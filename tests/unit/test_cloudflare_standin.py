@@ -49,8 +49,8 @@ def server() -> Iterator[StandIn]:
 
 @pytest.fixture
 def standin(server: StandIn) -> StandIn:
+    server.set_dns_hook(None)  # first: a reset mirrors its deletions to the hook
     server.reset()
-    server.set_txt_hook(None)
     return server
 
 
@@ -498,7 +498,7 @@ def test_fault_filters_and_headers(standin: StandIn, zone_id: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Persistence, controls, the TXT hook, the command line
+# Persistence, controls, the DNS hook (ACME TXT, A, AAAA), the command line
 # ---------------------------------------------------------------------------------------------
 
 
@@ -578,7 +578,8 @@ def test_txt_hook_mirrors_acme_challenges(standin: StandIn, cf: Cloudflare, zone
 
     calls.clear()
     cf.dns.records.create(zone_id=zone_id, type="TXT", name="www", content="not a challenge", ttl=60)
-    add_a(cf, zone_id, "www", "192.0.2.1")
+    cf.dns.records.create(zone_id=zone_id, type="MX", name="www", content="mx.example.com", priority=10, ttl=60)
+    cf.dns.records.create(zone_id=zone_id, type="CNAME", name="alias", content="www.example.com", ttl=60)
     assert calls == []
     assert all(entry["ok"] for entry in standin.state()["txt_hook_log"])
 
@@ -591,6 +592,144 @@ def test_txt_hook_failures_are_logged_not_raised(standin: StandIn, cf: Cloudflar
     assert [(entry["action"], entry["host"], entry["ok"]) for entry in log] == [
         ("set-txt", "_acme-challenge.example.com.", False)
     ]
+
+
+def a_calls(name: str, addresses: list[str], kind: str = "a") -> list[tuple[str, dict[str, Any]]]:
+    """What challtestsrv must be sent when a name's A (kind "aaaa": AAAA) set becomes ``addresses``."""
+    host = name + "."
+    calls: list[tuple[str, dict[str, Any]]] = [(f"/clear-{kind}", {"host": host})]
+    if addresses:
+        calls.append((f"/add-{kind}", {"host": host, "addresses": addresses}))
+    return calls
+
+
+def test_dns_hook_mirrors_address_sets(standin: StandIn, cf: Cloudflare, zone_id: str, receiver: Any) -> None:
+    url, calls = receiver
+    assert raw_request(standin.root_url + "/__standin__/dns-hook", "POST", body={"url": url})[2]["url"] == url
+    assert calls == []  # nothing to push yet
+
+    first = add_a(cf, zone_id, "www", "192.0.2.1")
+    assert calls == a_calls("www.example.com", ["192.0.2.1"])
+    calls.clear()
+    second = add_a(cf, zone_id, "WWW.example.com.", "192.0.2.2")  # a second address: the whole set again
+    assert calls == a_calls("www.example.com", ["192.0.2.1", "192.0.2.2"])
+    calls.clear()
+    six = cf.dns.records.create(zone_id=zone_id, type="AAAA", name="www", content="2001:DB8:0::1", ttl=300)
+    assert calls == a_calls("www.example.com", ["2001:db8::1"], "aaaa")  # canonical, as stored
+
+    calls.clear()
+    cf.dns.records.update(first.id, zone_id=zone_id, type="A", name="www", content="192.0.2.3", ttl=300)
+    assert calls == a_calls("www.example.com", ["192.0.2.3", "192.0.2.2"])
+    calls.clear()
+    cf.dns.records.edit(
+        second.id, zone_id=zone_id, type="A", name="www", content="192.0.2.2", ttl=600, comment="only metadata"
+    )
+    assert calls == []  # a resolver sees the same
+    cf.dns.records.edit(second.id, zone_id=zone_id, type="A", name="api", content="192.0.2.2", ttl=600)  # moves
+    assert calls == a_calls("www.example.com", ["192.0.2.3"]) + a_calls("api.example.com", ["192.0.2.2"])
+
+    calls.clear()
+    cf.dns.records.delete(first.id, zone_id=zone_id)
+    cf.dns.records.delete(six.id, zone_id=zone_id)
+    assert calls == a_calls("www.example.com", []) + a_calls("www.example.com", [], "aaaa")  # gone: clear only
+    log = standin.hook_log()
+    assert log and all(entry["ok"] for entry in log)
+    assert standin.state()["dns_hook"] == url and standin.state()["txt_hook"] == url
+
+
+def test_dns_hook_mirrors_batches(standin: StandIn, cf: Cloudflare, zone_id: str, receiver: Any) -> None:
+    url, calls = receiver
+    keep = add_a(cf, zone_id, "www", "192.0.2.1")
+    drop = add_a(cf, zone_id, "www", "192.0.2.2")
+    standin.set_dns_hook(url)  # setting the hook pushes what is there
+    assert calls == a_calls("www.example.com", ["192.0.2.1", "192.0.2.2"])
+
+    calls.clear()
+    cf.dns.records.batch(
+        zone_id=zone_id,
+        deletes=[{"id": drop.id}],
+        patches=[{"id": keep.id, "content": "192.0.2.9"}],
+        posts=[
+            {"type": "A", "name": "api", "content": "198.51.100.7", "ttl": 1},
+            {"type": "AAAA", "name": "api", "content": "2001:db8::7", "ttl": 1},
+            {"type": "A", "name": "api", "content": "198.51.100.8", "ttl": 1},
+        ],
+    )
+    assert calls == (
+        a_calls("www.example.com", ["192.0.2.9"])  # delete and patch of one name: one push
+        + a_calls("api.example.com", ["198.51.100.7", "198.51.100.8"])
+        + a_calls("api.example.com", ["2001:db8::7"], "aaaa")
+    )
+
+    calls.clear()
+    with pytest.raises(cloudflare.BadRequestError):  # atomic: nothing applied, nothing mirrored
+        cf.dns.records.batch(
+            zone_id=zone_id,
+            posts=[
+                {"type": "A", "name": "new", "content": "192.0.2.5", "ttl": 1},
+                {"type": "A", "name": "new", "content": "not an address", "ttl": 1},
+            ],
+        )
+    assert calls == []
+
+
+def test_dns_hook_reset_clears_every_mirrored_name(
+    standin: StandIn, cf: Cloudflare, zone_id: str, receiver: Any
+) -> None:
+    url, calls = receiver
+    add_a(cf, zone_id, "www", "192.0.2.1")
+    cf.dns.records.create(zone_id=zone_id, type="TXT", name="_acme-challenge", content="tok", ttl=60)
+    cf.dns.records.create(zone_id=zone_id, type="TXT", name="www", content="not a challenge", ttl=60)
+    standin.set_dns_hook(url)
+    calls.clear()
+    assert raw_request(standin.root_url + "/__standin__/reset", "POST")[0] == 200
+    assert calls == [*a_calls("www.example.com", []), ("/clear-txt", {"host": "_acme-challenge.example.com."})]
+    assert raw_request(standin.root_url + "/__standin__/dns-hook", "DELETE")[2] == {"ok": True, "url": None}
+    assert raw_request(standin.root_url + "/__standin__/dns-hook", "POST", body={"url": 5})[0] == 400
+
+
+def test_dns_hook_last_push_has_the_final_set(standin: StandIn, zone_id: str, receiver: Any) -> None:
+    url, calls = receiver
+    standin.set_dns_hook(url)
+    addresses = [f"192.0.2.{n}" for n in range(1, 17)]
+    cf = make_client(standin)
+    threads = [threading.Thread(target=add_a, args=(cf, zone_id, "www", address)) for address in addresses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    adds = [body for path, body in calls if path == "/add-a"]
+    assert len(adds) == len(addresses)
+    assert sorted(adds[-1]["addresses"]) == sorted(addresses)  # whatever the order of the writers
+
+
+def test_dns_hook_replays_the_state_at_start(tmp_path: Path, receiver: Any) -> None:
+    url, calls = receiver
+    state_file = tmp_path / "state.json"
+    with StandIn(["example.com"], TOKENS, state_file=state_file) as first:
+        cf = make_client(first)
+        zone_id = first.zone_id("example.com")
+        add_a(cf, zone_id, "www", "192.0.2.1")
+        cf.dns.records.create(zone_id=zone_id, type="AAAA", name="www", content="2001:db8::1", ttl=300)
+        add_a(cf, zone_id, "www", "192.0.2.2")
+        cf.dns.records.create(zone_id=zone_id, type="TXT", name="_acme-challenge.www", content="tok", ttl=60)
+        cf.dns.records.create(zone_id=zone_id, type="TXT", name="www", content="not mirrored", ttl=60)
+        add_a(cf, zone_id, "@", "198.51.100.1")
+    assert calls == []  # no hook: nothing sent
+
+    config = {"zones": ["example.com"], "tokens": TOKENS, "dns_hook": url}
+    standin = StandIn.from_config(config, state_file=state_file)
+    assert calls == []  # not before start
+    with standin:
+        assert calls == (
+            a_calls("www.example.com", ["192.0.2.1", "192.0.2.2"])
+            + a_calls("www.example.com", ["2001:db8::1"], "aaaa")
+            + [
+                ("/clear-txt", {"host": "_acme-challenge.www.example.com."}),
+                ("/set-txt", {"host": "_acme-challenge.www.example.com.", "value": "tok"}),
+            ]
+            + a_calls("example.com", ["198.51.100.1"])
+        )
 
 
 def closed_port() -> int:
@@ -620,3 +759,24 @@ def test_command_line_prints_ready_and_serves(tmp_path: Path) -> None:
     assert proc.returncode == 0
     saved = json.loads((tmp_path / "state.json").read_text())
     assert saved["records"][zone_id][0]["name"] == "www.example.com"
+
+
+def test_command_line_dns_hook_replays_before_ready(tmp_path: Path, receiver: Any) -> None:
+    url, calls = receiver
+    state_file = tmp_path / "state.json"
+    with StandIn(["example.com"], TOKENS, state_file=state_file) as first:
+        add_a(make_client(first), first.zone_id("example.com"), "www", "192.0.2.1")
+    config = tmp_path / "config.json"  # the flag wins over the config's hook (a closed port)
+    config.write_text(
+        json.dumps({"zones": ["example.com"], "tokens": TOKENS, "dns_hook": f"http://127.0.0.1:{closed_port()}"})
+    )
+    command = [sys.executable, "-m", "tests.cloudflare_standin.server", "--listen", "127.0.0.1", "--port", "0"]
+    command += ["--config", str(config), "--state-file", str(state_file), "--dns-hook", url, "--print-ready"]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("READY "), line
+        assert calls == a_calls("www.example.com", ["192.0.2.1"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
