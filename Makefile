@@ -39,8 +39,8 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff
 	yamllint --strict .
 	ansible-lint --profile production
 	python scripts/role-docs.py --check
-	ruff check . roles/port_relay/files/relaykit
-	ruff format --check . roles/port_relay/files/relaykit
+	ruff check . roles/port_relay/files/relaykit roles/ddns/files/relaykit-ddns
+	ruff format --check . roles/port_relay/files/relaykit roles/ddns/files/relaykit-ddns
 
 unit: venv ## pytest unit tests: the collection's and the host-side relaykit command's
 	python -m pytest -q $(COLLECTION)/tests/unit tests/unit

@@ -915,10 +915,20 @@ class Store:
     # -- zones ---------------------------------------------------------------------------------
 
     def add_zone(self, name: str, zone_id: str | None = None) -> Zone:
-        """The zone of this name, created (and saved) if new."""
+        """The zone of this name, created (and saved) if new. A zone kept in the state file under
+        another id than the one now asked for takes the new id, with its records."""
         name = normalize_zone_name(name)
         with self.lock:
             found = self.zone_by_name(name)
+            if found and zone_id and found.id != zone_id:
+                moved = Zone(id=zone_id, name=found.name, created_on=found.created_on)
+                self.zones[zone_id] = moved
+                self.records[zone_id] = {
+                    rid: {**rec, "zone_id": zone_id} for rid, rec in self.records.pop(found.id, {}).items()
+                }
+                del self.zones[found.id]
+                self.save()
+                return moved
             if found:
                 return found
             zone = Zone(id=zone_id or new_id(), name=name, created_on=now_iso())

@@ -137,13 +137,13 @@ def test_the_example_site_validates() -> None:
     assert "UNREACHABLE" not in output
 
 
-def run_site_edge(tmp_path: Path, host_vars: dict[str, Any]) -> subprocess.CompletedProcess:
-    """site.yml with one VPS host (refused loopback port) carrying these variables."""
+def run_site_edge(tmp_path: Path, host_vars: dict[str, Any], playbook: str = "site.yml") -> subprocess.CompletedProcess:
+    """site.yml (or another playbook) with one VPS host (refused loopback port) carrying these variables."""
     host = {"ansible_host": "127.0.0.1", "ansible_port": 1, "ansible_connection": "ssh", **host_vars}
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(yaml.safe_dump({"all": {"children": {"vps": {"hosts": {"vps-bad": host}}}}}))
     return subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), "site.yml"],
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), playbook],
         cwd=REPO,
         env=dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1"),
         capture_output=True,
@@ -194,7 +194,7 @@ def test_bad_edge_input_fails_before_any_host_is_touched(
 
 
 def test_good_edge_input_passes_validation(tmp_path: Path) -> None:
-    """The control case: valid certificates pass validate.yml (site.yml then has nothing to do on a VPS yet)."""
+    """The control case: valid certificates pass validate.yml (validate.yml alone: site.yml goes on to the VPS)."""
     result = run_site_edge(
         tmp_path,
         {
@@ -204,8 +204,109 @@ def test_good_edge_input_passes_validation(tmp_path: Path) -> None:
             ],
             "certbot_cloudflare_api_token": "token-for-a-test",
         },
+        playbook="playbooks/validate.yml",
     )
     output = result.stdout + result.stderr
     assert "Validate certbot_certificates" in output, output
     assert "token-for-a-test" not in output, output
     assert "FAILED" not in output, output
+
+
+# --- Relay46 (relay46_* variables of the vps and nas groups) ------------------------------------------------
+
+RELAY46_TOKEN = "cf-bad-input-token-0123456789"
+RELAY46_SERVICES = [
+    {"name": "web-panel", "domain": "panel.example.com", "backend_port": 5666, "websocket": True},
+    {"name": "router", "domain": "router.example.com", "backend_port": 8082, "local_backend": "192.168.0.2:80"},
+]
+RELAY46_TCP = [{"name": "ssh", "listen_port": 2222, "backend_port": 22}]
+
+
+def relay46(services: Any = None, tcp: Any = None, cloudflare: Any = None, **more: Any) -> dict[str, Any]:
+    """A good Relay46 site's variables, with the given parts replaced."""
+    return {
+        "relay46_services": RELAY46_SERVICES if services is None else services,
+        "relay46_tcp_services": RELAY46_TCP if tcp is None else tcp,
+        "relay46_https_port": 8444,
+        "relay46_cloudflare": cloudflare or {"enabled": False},
+        **more,
+    }
+
+
+RELAY46_CASES = [
+    pytest.param(
+        relay46(services=[*RELAY46_SERVICES, {"name": "panel2", "domain": "panel.example.com", "backend_port": 5667}]),
+        [
+            "relay46_services[2] (name 'panel2'): domain panel.example.com is already used by relay46_services[0] "
+            "(name 'web-panel')"
+        ],
+        id="two-services-on-one-domain",
+    ),
+    pytest.param(
+        relay46(tcp=[*RELAY46_TCP, {"name": "db", "listen_port": 2222, "backend_port": 3306}]),
+        [
+            "relay46_tcp_services[1] (name 'db'): listen_port 2222 is already used by "
+            "relay46_tcp_services[0] (name 'ssh')"
+        ],
+        id="tcp-listen-port-clash",
+    ),
+    pytest.param(
+        relay46(tcp=[*RELAY46_TCP, {"name": "web", "listen_port": 8444, "backend_port": 8080}]),
+        ["relay46_tcp_services[1] (name 'web'): listen_port 8444 is already used by relay46_https_port"],
+        id="tcp-listen-port-on-the-https-port",
+    ),
+    pytest.param(
+        relay46(services=[{"name": "web-panel", "domain": "panel.example.com", "backend_port": 70000}]),
+        ["relay46_services[0] (name 'web-panel'): backend_port must be a port number 1..65535, got 70000"],
+        id="port-out-of-range",
+    ),
+    pytest.param(
+        relay46(relay46_https_port=0),
+        ["relay46_https_port must be a port number 1..65535, got 0"],
+        id="https-port-out-of-range",
+    ),
+    pytest.param(
+        relay46(services=[{"name": "router", "domain": "r.example.com", "backend_port": 8082, "local_backend": "lan"}]),
+        ["relay46_services[0] (name 'router'): local_backend must be host:port"],
+        id="local-backend-not-host-port",
+    ),
+    pytest.param(
+        relay46(cloudflare={"enabled": True, "zone_id": "0123456789abcdef0123456789abcdef"}),
+        ["relay46_cloudflare: enabled is true but api_token is missing or empty"],
+        id="cloudflare-without-token",
+    ),
+    pytest.param(
+        relay46(cloudflare={"enabled": True, "api_token": RELAY46_TOKEN}),
+        ["relay46_cloudflare: enabled is true but zone_id is missing or empty"],
+        id="cloudflare-without-zone-id",
+    ),
+    pytest.param(
+        relay46(services=[{"name": "web", "domain": "www.example.com", "backend_port": 80, "websockets": True}]),
+        ["relay46_services[0] (name 'web'): unknown field 'websockets'"],
+        id="unknown-field",
+    ),
+]
+
+
+@pytest.mark.parametrize(("host_vars", "expected"), RELAY46_CASES)
+def test_bad_relay46_input_fails_before_any_host_is_touched(
+    tmp_path: Path, host_vars: dict[str, Any], expected: list[str]
+) -> None:
+    result = run_site_edge(tmp_path, host_vars)
+    assert_untouched(result)
+    output = result.stdout + result.stderr
+    for part in expected:
+        assert part in output, f"{part!r} missing from:\n{output}"
+    assert RELAY46_TOKEN not in output, output
+
+
+def test_good_relay46_input_passes_validation(tmp_path: Path) -> None:
+    """The control case: the seed's services, Cloudflare enabled, pass validate.yml without showing the token
+    (validate.yml alone: site.yml goes on to the hosts' plays)."""
+    cloudflare = {"enabled": True, "api_token": RELAY46_TOKEN, "zone_id": "0123456789abcdef0123456789abcdef"}
+    result = run_site_edge(tmp_path, relay46(cloudflare=cloudflare), playbook="playbooks/validate.yml")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Validate the Relay46 services" in output, output
+    assert RELAY46_TOKEN not in output, output
+    assert "UNREACHABLE" not in output, output

@@ -517,6 +517,20 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         assert [(rec.id, rec.content) for rec in cf.dns.records.list(zone_id=zone_id)] == [(created.id, "192.0.2.1")]
 
 
+def test_a_zone_id_set_in_the_config_moves_a_kept_zone_with_its_records(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    with StandIn(["example.com"], TOKENS, state_file=state_file) as first:
+        old_id = first.zone_id("example.com")
+        created = add_a(make_client(first), old_id, "www", "192.0.2.1")
+    fixed = "7e57ab1e0000000000000000000000a1"
+    with StandIn([{"name": "example.com", "id": fixed}], TOKENS, state_file=state_file) as second:
+        assert old_id != fixed
+        assert second.zone_id("example.com") == fixed
+        records = list(make_client(second).dns.records.list(zone_id=fixed))
+        assert [(rec.id, rec.content, rec.zone_id) for rec in records] == [(created.id, "192.0.2.1", fixed)]
+    assert list(json.loads(state_file.read_text())["records"]) == [fixed]
+
+
 def test_control_endpoints(standin: StandIn, cf: Cloudflare, zone_id: str) -> None:
     control = standin.root_url + "/__standin__"
     status, _, body = raw_request(control + "/zones", "POST", body={"name": "Example.ORG"})

@@ -1,0 +1,640 @@
+# Copyright (c) relaykit contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Relay46: one URL, IPv4 clients through the VPS, IPv6 clients straight to the NAS.
+
+The inventory contract (``relay46_services``, ``relay46_tcp_services``, ``relay46_http_port``,
+``relay46_https_port``, ``relay46_cloudflare``, with the field names of Relay46's ``config.yaml``)
+is parsed, validated and normalized here in one place; the plans each host's nginx is rendered
+from, and the DNS records of the site, are pure functions of the normalized configuration.
+
+Every error names the entry (its position and name) and the field, and says what was expected.
+The Cloudflare API token never appears in a message.
+
+:func:`import_config` reads a whole Relay46 ``config.yaml`` (already loaded from YAML) as the
+inventory of a site: the ``server`` and ``nas`` sections become hosts, the others group variables.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ansible_collections.relaykit.edge.plugins.module_utils._certificates import CertificateError, requested_name
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import ip_version, valid_host
+
+SERVICE_FIELDS = ("name", "domain", "backend_port", "websocket", "host_header", "timeout", "local_backend")
+# protocol: Relay46's config.example.yaml writes `protocol: "tcp"`; nginx streams here are TCP only.
+TCP_FIELDS = ("name", "listen_port", "backend_port", "local_backend", "protocol")
+CLOUDFLARE_FIELDS = ("enabled", "api_token", "zone_id", "proxied")
+TIMEOUT_FIELDS = ("connect", "send", "read")
+CONFIG_FIELDS = ("services", "tcp_services", "http_port", "https_port", "cloudflare")
+HOST_HEADERS = ("frontend", "backend")
+DEFAULT_TIMEOUT = 60
+DEFAULT_HTTP_PORT = 80
+DEFAULT_HTTPS_PORT = 443
+NAS_LOOPBACK = "127.0.0.1"
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+ZONE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+USER_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")
+HOST_PORT_EXAMPLES = "host:port, as in 192.168.0.2:80, nas.lan:80 or [fd00::5]:80"
+
+# How the variables are named in messages: the inventory's names, or config.yaml's (import).
+LABELS: dict[str, str] = {
+    "services": "relay46_services",
+    "tcp_services": "relay46_tcp_services",
+    "http_port": "relay46_http_port",
+    "https_port": "relay46_https_port",
+    "cloudflare": "relay46_cloudflare",
+}
+CONFIG_LABELS: dict[str, str] = {
+    "services": "services",
+    "tcp_services": "tcp_services",
+    "http_port": "server.http_port",
+    "https_port": "server.https_port",
+    "cloudflare": "cloudflare",
+}
+
+
+def fail(message: str) -> RelaykitError:
+    return RelaykitError(message)
+
+
+# --- small parsers --------------------------------------------------------------------
+
+
+def describe(label: str, index: int, entry: Any) -> str:
+    if isinstance(entry, Mapping) and isinstance(entry.get("name"), str) and entry["name"].strip():
+        return f"{label}[{index}] (name '{entry['name'].strip()}')"
+    return f"{label}[{index}]"
+
+
+def check_fields(where: str, entry: Any, fields: tuple[str, ...], what: str) -> Mapping[str, Any]:
+    if not isinstance(entry, Mapping):
+        raise fail(f"{where} must be a mapping ({what}), got {type(entry).__name__}")
+    unknown = sorted(str(key) for key in entry if key not in fields)
+    if unknown:
+        raise fail(f"{where}: unknown field {unknown[0]!r}; expected {', '.join(fields)}")
+    return entry
+
+
+def parse_bool(where: str, field: str, value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise fail(f"{where}: {field} must be true or false, got {value!r}")
+    return value
+
+
+def parse_positive(where: str, field: str, value: Any) -> int:
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise fail(f"{where}: {field} must be a positive number of seconds, got {value!r}")
+    return int(text)
+
+
+def parse_name(where: str, value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise fail(f"{where}: name is missing")
+    name = value.strip() if isinstance(value, str) else value
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise fail(
+            f"{where}: name must be 1-63 letters, digits, '.', '-' or '_', starting with a letter or a digit, "
+            f"got {value!r}"
+        )
+    return name
+
+
+def parse_domain(where: str, value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise fail(f"{where}: domain is missing (the service's DNS name, as in panel.example.com)")
+    try:
+        domain = requested_name(value, 1)
+    except CertificateError:
+        raise fail(f"{where}: domain must be a DNS name, as in panel.example.com, got {value!r}") from None
+    if domain.startswith("*."):
+        raise fail(f"{where}: domain must be one DNS name, not a wildcard, got {value!r}")
+    if "." not in domain:
+        raise fail(f"{where}: domain must be a fully qualified DNS name, as in panel.example.com, got {value!r}")
+    return domain
+
+
+def as_port(value: Any) -> int | None:
+    """A port number from an int or a numeric string (YAML, extra vars); None when it is not one."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
+        return None
+    return int(text)
+
+
+def parse_port(where: str, field: str, value: Any) -> int:
+    port = as_port(value)
+    if port is None:
+        raise fail(f"{where}: {field} must be a port number 1..65535, got {value!r}")
+    return port
+
+
+def required_port(where: str, field: str, value: Any) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise fail(f"{where}: {field} is missing (a port number 1..65535)")
+    return parse_port(where, field, value)
+
+
+def format_host(host: str) -> str:
+    """``host`` as the host part of ``host:port``: an IPv6 address in brackets."""
+    return f"[{host}]" if ip_version(host) == 6 else host
+
+
+def parse_host(value: str) -> str | None:
+    """A DNS name, an IPv4 or an IPv6 address (bare or in brackets), normalized; None when it is none of them."""
+    host = value.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+        return str(ipaddress.ip_address(host)) if ip_version(host) == 6 else None
+    if ip_version(host) is not None:
+        return str(ipaddress.ip_address(host))
+    if not valid_host(host):
+        return None
+    return host.rstrip(".").lower()
+
+
+def parse_host_port(where: str, field: str, value: Any) -> str:
+    """``host:port`` (host a DNS name, an IPv4 address or an IPv6 address in brackets), normalized."""
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"{where}: {field} must be {HOST_PORT_EXAMPLES}, got {value!r}")
+    text = value.strip()
+    if "/" in text:
+        raise fail(f"{where}: {field} must be {HOST_PORT_EXAMPLES}, not a URL, got {value!r}")
+    if text.startswith("["):
+        end = text.find("]")
+        host, rest = text[1:end], text[end + 1 :]
+        if end < 0 or not rest.startswith(":") or ip_version(host) != 6:
+            raise fail(f"{where}: {field} must be {HOST_PORT_EXAMPLES} (an IPv6 address in brackets), got {value!r}")
+        port_text = rest[1:]
+    else:
+        host, colon, port_text = text.rpartition(":")
+        if not colon or not host:
+            raise fail(f"{where}: {field} must be {HOST_PORT_EXAMPLES}, got {value!r}")
+        if ":" in host:
+            raise fail(f"{where}: {field}: an IPv6 address must be in brackets, as in [fd00::5]:80, got {value!r}")
+    normalized = parse_host(host)
+    if normalized is None:
+        raise fail(f"{where}: {field} must be {HOST_PORT_EXAMPLES}; {host!r} is not a host name or an IP address")
+    if not port_text.strip().isdigit():
+        raise fail(f"{where}: {field} must be {HOST_PORT_EXAMPLES}; the port is missing or not a number: {value!r}")
+    port = parse_port(where, f"{field}'s port", port_text)
+    return f"{format_host(normalized)}:{port}"
+
+
+# --- the contract ---------------------------------------------------------------------
+
+
+def normalize_timeout(where: str, value: Any) -> dict[str, int]:
+    if value is None:
+        return dict.fromkeys(TIMEOUT_FIELDS, DEFAULT_TIMEOUT)
+    timeout = check_fields(f"{where}: timeout", value, TIMEOUT_FIELDS, "connect, send and read in seconds")
+    return {
+        field: DEFAULT_TIMEOUT
+        if timeout.get(field) is None
+        else parse_positive(where, f"timeout.{field}", timeout[field])
+        for field in TIMEOUT_FIELDS
+    }
+
+
+def normalize_local_backend(where: str, value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_host_port(where, "local_backend", value)
+
+
+def normalize_service(where: str, entry: Any) -> dict[str, Any]:
+    service = check_fields(where, entry, SERVICE_FIELDS, "an HTTPS service with name, domain and backend_port")
+    host_header = service.get("host_header")
+    if host_header is None:
+        host_header = "frontend"
+    if not isinstance(host_header, str) or host_header.strip().lower() not in HOST_HEADERS:
+        raise fail(f"{where}: host_header must be one of {', '.join(HOST_HEADERS)}, got {host_header!r}")
+    return {
+        "name": parse_name(where, service.get("name")),
+        "domain": parse_domain(where, service.get("domain")),
+        "backend_port": required_port(where, "backend_port", service.get("backend_port")),
+        "websocket": parse_bool(where, "websocket", service.get("websocket"), False),
+        "host_header": host_header.strip().lower(),
+        "timeout": normalize_timeout(where, service.get("timeout")),
+        "local_backend": normalize_local_backend(where, service.get("local_backend")),
+    }
+
+
+def normalize_tcp_service(where: str, entry: Any) -> dict[str, Any]:
+    service = check_fields(where, entry, TCP_FIELDS, "a TCP service with name, listen_port and backend_port")
+    protocol = service.get("protocol")
+    if protocol is not None and (not isinstance(protocol, str) or protocol.strip().lower() != "tcp"):
+        raise fail(f"{where}: protocol must be tcp (nginx relays TCP streams only), got {protocol!r}")
+    return {
+        "name": parse_name(where, service.get("name")),
+        "listen_port": required_port(where, "listen_port", service.get("listen_port")),
+        "backend_port": required_port(where, "backend_port", service.get("backend_port")),
+        "local_backend": normalize_local_backend(where, service.get("local_backend")),
+    }
+
+
+def normalize_list(label: str, entries: Any, normalize_entry: Any) -> list[dict[str, Any]]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise fail(f"{label} must be a list of mappings, got {type(entries).__name__}")
+    return [normalize_entry(describe(label, index, entry), entry) for index, entry in enumerate(entries)]
+
+
+def normalize_cloudflare(label: str, value: Any) -> dict[str, Any]:
+    # Never show a value of this mapping: api_token is a secret (and a mistyped key may hold it).
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
+        raise fail(
+            f"{label} must be a mapping with enabled, api_token, zone_id and proxied, got {type(value).__name__}"
+        )
+    unknown = sorted(str(key) for key in value if key not in CLOUDFLARE_FIELDS)
+    if unknown:
+        raise fail(f"{label}: unknown field {unknown[0]!r}; expected {', '.join(CLOUDFLARE_FIELDS)}")
+    enabled = parse_bool(label, "enabled", value.get("enabled"), False)
+    proxied = parse_bool(label, "proxied", value.get("proxied"), False)
+    token = value.get("api_token")
+    if token is None:
+        token = ""
+    if not isinstance(token, str):
+        raise fail(f"{label}: api_token must be a string (its value is not shown), got a {type(token).__name__}")
+    zone_id = value.get("zone_id")
+    if zone_id is None:
+        zone_id = ""
+    if not isinstance(zone_id, str):
+        raise fail(f"{label}: zone_id must be a string, got {zone_id!r}")
+    token, zone_id = token.strip(), zone_id.strip()
+    if enabled and not token:
+        raise fail(
+            f"{label}: enabled is true but api_token is missing or empty "
+            "(a Cloudflare API token with Zone:DNS:Edit on the zone; keep it in a vault file)"
+        )
+    if enabled and not zone_id:
+        raise fail(f"{label}: enabled is true but zone_id is missing or empty (the id of the domain's Cloudflare zone)")
+    if zone_id and enabled and not ZONE_ID_RE.fullmatch(zone_id):
+        raise fail(f"{label}: zone_id must be letters, digits, '-' and '_' (a Cloudflare zone id), got {zone_id!r}")
+    return {"enabled": enabled, "zone_id": zone_id, "proxied": proxied, "api_token": token}
+
+
+def normalize_relay46(
+    services: Any,
+    tcp_services: Any = None,
+    http_port: Any = DEFAULT_HTTP_PORT,
+    https_port: Any = DEFAULT_HTTPS_PORT,
+    cloudflare: Any = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The whole configuration, validated, with every default filled in; RelaykitError on the first problem.
+
+    Normalizing a normalized configuration again gives the same configuration.
+    """
+    names = dict(LABELS, **(labels or {}))
+    ports: dict[str, int] = {}
+    for key, value, default in (
+        ("http_port", http_port, DEFAULT_HTTP_PORT),
+        ("https_port", https_port, DEFAULT_HTTPS_PORT),
+    ):
+        port = default if value is None or (isinstance(value, str) and not value.strip()) else as_port(value)
+        if port is None:
+            raise fail(f"{names[key]} must be a port number 1..65535, got {value!r}")
+        ports[key] = port
+    if ports["http_port"] == ports["https_port"]:
+        raise fail(
+            f"{names['https_port']}: {ports['https_port']} is also {names['http_port']}; "
+            "HTTP (ACME challenges, the redirect) and HTTPS need a port each"
+        )
+    config = {
+        "services": normalize_list(names["services"], services, normalize_service),
+        "tcp_services": normalize_list(names["tcp_services"], tcp_services, normalize_tcp_service),
+        "http_port": ports["http_port"],
+        "https_port": ports["https_port"],
+        "cloudflare": normalize_cloudflare(names["cloudflare"], cloudflare),
+    }
+    check_unique(config, names)
+    check_vps_ports(config, names)
+    check_nas_ports(config, names)
+    return config
+
+
+def normalize_config(config: Any, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A configuration as one mapping (the output of :func:`normalize_relay46`, or the same keys unnormalized)."""
+    if not isinstance(config, Mapping):
+        raise fail(f"the Relay46 configuration must be a mapping with {', '.join(CONFIG_FIELDS)}")
+    unknown = sorted(str(key) for key in config if key not in CONFIG_FIELDS)
+    if unknown:
+        raise fail(f"the Relay46 configuration: unknown key {unknown[0]!r}; expected {', '.join(CONFIG_FIELDS)}")
+    return normalize_relay46(
+        config.get("services"),
+        config.get("tcp_services"),
+        config.get("http_port"),
+        config.get("https_port"),
+        config.get("cloudflare"),
+        labels=labels,
+    )
+
+
+def where_of(names: Mapping[str, str], kind: str, index: int, entry: dict[str, Any]) -> str:
+    return f"{names[kind]}[{index}] (name '{entry['name']}')"
+
+
+def check_unique(config: dict[str, Any], names: Mapping[str, str]) -> None:
+    for kind in ("services", "tcp_services"):
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(config[kind]):
+            if entry["name"] in seen:
+                earlier = seen[entry["name"]]
+                raise fail(
+                    f"{where_of(names, kind, index, entry)}: name '{entry['name']}' is already used by "
+                    f"{names[kind]}[{earlier}]; names must be unique"
+                )
+            seen[entry["name"]] = index
+    domains: dict[str, int] = {}
+    for index, entry in enumerate(config["services"]):
+        if entry["domain"] in domains:
+            earlier = domains[entry["domain"]]
+            raise fail(
+                f"{where_of(names, 'services', index, entry)}: domain {entry['domain']} is already used by "
+                f"{where_of(names, 'services', earlier, config['services'][earlier])}"
+            )
+        domains[entry["domain"]] = index
+
+
+def check_vps_ports(config: dict[str, Any], names: Mapping[str, str]) -> None:
+    """On the VPS nginx listens on the HTTP and HTTPS ports and on every TCP service's listen_port."""
+    taken: dict[int, str] = {
+        config["http_port"]: f"{names['http_port']} (HTTP on the VPS)",
+        config["https_port"]: f"{names['https_port']} (HTTPS on the VPS)",
+    }
+    for index, entry in enumerate(config["tcp_services"]):
+        where = where_of(names, "tcp_services", index, entry)
+        port = entry["listen_port"]
+        if port in taken:
+            raise fail(
+                f"{where}: listen_port {port} is already used by {taken[port]}; each port of the VPS listens once"
+            )
+        taken[port] = where_of(names, "tcp_services", index, entry)
+
+
+def check_nas_ports(config: dict[str, Any], names: Mapping[str, str]) -> None:
+    """On the NAS nginx listens on the HTTP and HTTPS ports and, for the VPS, on the backend_port of every
+    service with a local_backend (its relay port). The other backend ports are the NAS's own services."""
+    entries = [
+        (where_of(names, kind, index, entry), kind, entry)
+        for kind in ("services", "tcp_services")
+        for index, entry in enumerate(config[kind])
+    ]
+    nginx: dict[int, str] = {
+        config["http_port"]: f"{names['http_port']} (HTTP on the NAS)",
+        config["https_port"]: f"{names['https_port']} (HTTPS on the NAS)",
+    }
+    for where, kind, entry in entries:
+        port = entry["backend_port"]
+        if kind == "services" and entry["local_backend"] is None and port in nginx:
+            raise fail(
+                f"{where}: backend_port {port} is {nginx[port]}, where the NAS's nginx itself listens; "
+                "backend_port is the port of the service on the NAS (or of the relay to its local_backend)"
+            )
+    own = {}
+    for where, _kind, entry in entries:
+        if entry["local_backend"] is None:
+            own.setdefault(entry["backend_port"], where)
+    for where, _kind, entry in entries:
+        port = entry["backend_port"]
+        if entry["local_backend"] is None:
+            continue
+        if port in nginx:
+            raise fail(
+                f"{where}: backend_port {port} is already used on the NAS by {nginx[port]}; with local_backend, "
+                "the NAS's nginx listens on backend_port for the VPS, and each port takes one service"
+            )
+        if port in own:
+            raise fail(
+                f"{where}: backend_port {port} is already used on the NAS by {own[port]}, a service of the NAS "
+                "itself (no local_backend); with local_backend, the NAS's nginx listens on backend_port for the VPS"
+            )
+        nginx[port] = where
+
+
+# --- plans ----------------------------------------------------------------------------
+
+
+def upstream(host: str, port: int) -> str:
+    return f"{format_host(host)}:{port}"
+
+
+def site(service: dict[str, Any], target: str) -> dict[str, Any]:
+    return {
+        "name": service["name"],
+        "domains": [service["domain"]],
+        "certificate": service["name"],
+        "upstream": target,
+        "websocket": service["websocket"],
+        "host_header": service["host_header"],
+        "timeouts": dict(service["timeout"]),
+    }
+
+
+def parse_nas_host(value: Any) -> str:
+    host = parse_host(value) if isinstance(value, str) and value.strip() else None
+    if host is None:
+        raise fail(
+            "nas_host must be the NAS's DNS name or IP address (the name the VPS reaches it by, "
+            f"as in nas.example.com or [2001:db8::5]), got {value!r}"
+        )
+    return host
+
+
+def vps_plan(config: Any, nas_host: Any) -> dict[str, Any]:
+    """What nginx on the VPS serves: an HTTPS site per service, proxied to the NAS; a stream per TCP service."""
+    config = normalize_config(config)
+    nas = parse_nas_host(nas_host)
+    return {
+        "certificates": [{"name": svc["name"], "domains": [svc["domain"]]} for svc in config["services"]],
+        "sites": [site(svc, upstream(nas, svc["backend_port"])) for svc in config["services"]],
+        "http_relays": [],
+        "streams": [
+            {"name": tcp["name"], "listen_port": tcp["listen_port"], "upstream": upstream(nas, tcp["backend_port"])}
+            for tcp in config["tcp_services"]
+        ],
+    }
+
+
+def nas_plan(config: Any) -> dict[str, Any]:
+    """What nginx on the NAS serves: the same HTTPS sites for IPv6 clients, and a relay port for the VPS per
+    service that forwards to a local_backend (HTTP relays and TCP streams)."""
+    config = normalize_config(config)
+    services, tcp_services = config["services"], config["tcp_services"]
+    return {
+        "certificates": [{"name": svc["name"], "domains": [svc["domain"]], "challenge": "dns-01"} for svc in services],
+        "sites": [site(svc, svc["local_backend"] or upstream(NAS_LOOPBACK, svc["backend_port"])) for svc in services],
+        "http_relays": [
+            {
+                "name": svc["name"],
+                "listen_port": svc["backend_port"],
+                "upstream": svc["local_backend"],
+                "websocket": svc["websocket"],
+                "host_header": svc["host_header"],
+                "timeouts": dict(svc["timeout"]),
+            }
+            for svc in services
+            if svc["local_backend"]
+        ],
+        "streams": [
+            {"name": tcp["name"], "listen_port": tcp["backend_port"], "upstream": tcp["local_backend"]}
+            for tcp in tcp_services
+            if tcp["local_backend"]
+        ],
+        "relay_ports": sorted({entry["backend_port"] for entry in services + tcp_services}),
+    }
+
+
+def dns_records(config: Any, vps_ipv4: Any, nas_ipv6: Any, extra_names: Any = None) -> list[dict[str, Any]]:
+    """Records for relaykit.edge.cloudflare_dns: per service domain A -> VPS and AAAA -> NAS, proxied as
+    configured; each extra name (the NAS's own name, which the VPS reaches it by) AAAA -> NAS, never proxied.
+    An extra name that is a service domain is skipped (it has its records already). With no nas_ipv6
+    (None or empty: the NAS's DDNS job owns the AAAA records) only the A records are returned."""
+    config = normalize_config(config)
+    text = vps_ipv4.strip() if isinstance(vps_ipv4, str) else ""
+    if ip_version(text) != 4:
+        raise fail(f"vps_ipv4 must be the VPS's IPv4 address, got {vps_ipv4!r}")
+    ipv4 = str(ipaddress.ip_address(text))
+    proxied = config["cloudflare"]["proxied"]
+    records: list[dict[str, Any]] = []
+    if nas_ipv6 is None or (isinstance(nas_ipv6, str) and not nas_ipv6.strip()):
+        return [{"name": svc["domain"], "type": "A", "content": ipv4, "proxied": proxied} for svc in config["services"]]
+    text = nas_ipv6.strip().strip("[]") if isinstance(nas_ipv6, str) else ""
+    if ip_version(text) != 6:
+        raise fail(f"nas_ipv6 must be the NAS's IPv6 address, got {nas_ipv6!r}")
+    ipv6 = str(ipaddress.ip_address(text))
+    for svc in config["services"]:
+        records.append({"name": svc["domain"], "type": "A", "content": ipv4, "proxied": proxied})
+        records.append({"name": svc["domain"], "type": "AAAA", "content": ipv6, "proxied": proxied})
+    if extra_names is None:
+        extra_names = []
+    if not isinstance(extra_names, list):
+        raise fail(f"extra_names must be a list of DNS names, got {type(extra_names).__name__}")
+    done = {svc["domain"] for svc in config["services"]}
+    for position, name in enumerate(extra_names, start=1):
+        try:
+            domain = requested_name(name, position)
+        except CertificateError:
+            raise fail(f"extra_names: entry {position} must be a DNS name, got {name!r}") from None
+        if domain.startswith("*."):
+            raise fail(f"extra_names: entry {position} must be one DNS name, not a wildcard, got {name!r}")
+        if domain not in done:
+            records.append({"name": domain, "type": "AAAA", "content": ipv6, "proxied": False})
+            done.add(domain)
+    return records
+
+
+# --- import of a Relay46 config.yaml ---------------------------------------------------
+
+SERVER_FIELDS = ("host", "port", "user", "identity_file", "http_port", "https_port")
+NAS_FIELDS = ("host", "port", "user", "identity_file", "ipv6")
+# Known keys relaykit does without, and why (reported, not an error).
+NOT_IMPORTED: dict[str, str] = {
+    "server.password": "relaykit connects with SSH keys",
+    "nas.deploy_path": "relaykit has its own directories",
+    "resolver": "nginx re-resolves the NAS's name with the host's resolver",
+}
+
+
+def ssh_host(where: str, section: Mapping[str, Any], default_user: str | None) -> tuple[dict[str, Any], bool]:
+    """The inventory variables of one host, and whether its host is an SSH config alias (no dot, not an address)."""
+    host = section.get("host")
+    if not isinstance(host, str) or not host.strip():
+        raise fail(f"{where}.host is missing (the host's address, DNS name or SSH config alias)")
+    address = parse_host(host)
+    if address is None:
+        raise fail(f"{where}.host must be an IP address, a DNS name or an SSH config alias, got {host!r}")
+    variables: dict[str, Any] = {"ansible_host": address}
+    if section.get("port") is not None:
+        variables["ansible_port"] = parse_port(where, "port", section["port"])
+    user = section.get("user", default_user)
+    if user is not None:
+        if not isinstance(user, str) or not USER_RE.fullmatch(user.strip()):
+            raise fail(f"{where}.user must be a user name, got {user!r}")
+        variables["ansible_user"] = user.strip()
+    identity = section.get("identity_file")
+    if identity is not None:
+        if not isinstance(identity, str) or not identity.strip():
+            raise fail(f"{where}.identity_file must be the path of an SSH private key, got {identity!r}")
+        variables["ansible_ssh_private_key_file"] = identity.strip()
+    return variables, "." not in address and ip_version(address) is None
+
+
+def section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise fail(f"{key} must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def import_config(data: Any) -> dict[str, Any]:
+    """A loaded Relay46 ``config.yaml`` as a relaykit site: hosts, group variables and what was left out.
+
+    The Cloudflare API token is not returned (``api_token_set`` says whether the file has one), and the
+    configuration is validated with :func:`normalize_relay46`; errors use config.yaml's names.
+    """
+    if not isinstance(data, Mapping):
+        raise fail(f"the file must hold a mapping (Relay46's config.yaml), got {type(data).__name__}")
+    ignored: list[str] = []
+    server, nas, backend, ssl = (section(data, key) for key in ("server", "nas", "backend", "ssl"))
+    for key, fields in (("server", SERVER_FIELDS), ("nas", NAS_FIELDS)):
+        ignored += [f"{key}.{field}" for field in section(data, key) if field not in fields]
+    ignored += [f"backend.{field}" for field in backend if field != "host"]
+    ignored += [f"ssl.{field}" for field in ssl if field != "email"]
+    known = ("server", "nas", "backend", "ssl", *CONFIG_FIELDS)
+    ignored += [str(key) for key in data if key not in known]
+    if not server:
+        raise fail("server is missing (the VPS: host, port, user, http_port, https_port)")
+    backend_host = backend.get("host")
+    nas_name = parse_host(backend_host) if isinstance(backend_host, str) else None
+    if backend_host is not None and (nas_name is None or ip_version(nas_name) is not None):
+        raise fail(f"backend.host must be the NAS's DNS name (the name the VPS reaches it by), got {backend_host!r}")
+    nas_ipv6 = nas.get("ipv6")
+    if nas_ipv6 is not None and (not isinstance(nas_ipv6, str) or ip_version(nas_ipv6.strip().strip("[]")) != 6):
+        raise fail(f"nas.ipv6 must be the NAS's IPv6 address, got {nas_ipv6!r}")
+    if not nas:
+        if backend_host is None:
+            raise fail("nas is missing (the NAS: host, user), and there is no backend.host to reach it by")
+        nas = {"host": backend_host, "user": "root"}  # as Relay46's deploy.py does without a nas section
+    vps_vars, vps_alias = ssh_host("server", server, None)
+    nas_vars, nas_alias = ssh_host("nas", nas, None)
+    email = ssl.get("email")
+    if email is not None and (not isinstance(email, str) or "@" not in email or any(c.isspace() for c in email)):
+        raise fail(f"ssl.email must be an e-mail address, got {email!r}")
+    config = normalize_relay46(
+        data.get("services"),
+        data.get("tcp_services"),
+        server.get("http_port"),
+        server.get("https_port"),
+        data.get("cloudflare"),
+        labels=CONFIG_LABELS,
+    )
+    token_set = bool(config["cloudflare"].pop("api_token"))
+    return {
+        "hosts": {"vps": vps_vars, "nas": nas_vars},
+        "ssh_aliases": [group for group, alias in (("vps", vps_alias), ("nas", nas_alias)) if alias],
+        "config": config,
+        "api_token_set": token_set,
+        "nas_name": nas_name or "",
+        "nas_ipv6": str(ipaddress.ip_address(nas_ipv6.strip().strip("[]"))) if nas_ipv6 is not None else "",
+        "certbot_email": email.strip() if email is not None else "",
+        "ignored": ignored,
+        "ignored_reasons": {
+            key: NOT_IMPORTED.get(key) or NOT_IMPORTED.get(key.split(".")[0]) or "relaykit has no equivalent"
+            for key in ignored
+        },
+    }
