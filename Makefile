@@ -12,7 +12,7 @@ COLLECTION := collections/ansible_collections/relaykit/edge
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
 .PHONY: help demo test check lint unit integration sanity molecule scenario converge verify \
-        lab-up lab-down lab-status venv build clean
+        bench bench-smoke bench-down lab-up lab-down lab-status venv build clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,8 +23,8 @@ demo: venv ## install everything, bring up the lab, run site.yml, prove it with 
 	ansible-playbook site.yml
 	ansible-playbook lab/demo.yml
 
-test: venv ## every check and test: lint, unit, integration, sanity, collection build, every molecule scenario
-	$(MAKE) --no-print-directory lint unit integration sanity build molecule
+test: venv ## every check and test: lint, unit, integration, sanity, collection build, every molecule scenario, bench smoke
+	$(MAKE) --no-print-directory lint unit integration sanity build molecule bench-smoke
 
 check: venv ## the fast inner loop (< 1 min): lint + unit tests
 	$(MAKE) --no-print-directory lint unit
@@ -69,6 +69,15 @@ converge: venv ## converge one scenario and leave its hosts up: make converge S=
 
 verify: venv ## verify a converged scenario again: make verify S=sysctl_tuning
 	molecule verify -s $(S)
+
+bench: venv ## the benchmark: engines against the direct path, converge times (about 20 min; hosts stay up)
+	python bench/run.py
+
+bench-smoke: venv ## one short repetition of the benchmark (part of make test), so it cannot rot
+	python bench/run.py --quick
+
+bench-down: ## remove the benchmark's hosts and networks
+	python3 bench/run.py --down
 
 lab-up: venv ## bring up the local lab (idempotent)
 	lab/lab.sh up

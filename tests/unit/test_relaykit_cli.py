@@ -9,8 +9,6 @@ conntrack, systemctl) are stubbed by replacing ``run_command``.
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import re
@@ -23,31 +21,16 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from _scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "roles" / "port_relay" / "files" / "relaykit"
 FAST = {"enabled": True, "timeout": 0.2, "retries": 1}
 
 
-def load_script() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader("relaykit_cli", str(SCRIPT))
-    spec = importlib.util.spec_from_loader("relaykit_cli", loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["relaykit_cli"] = module
-    # no __pycache__ next to the script: roles/port_relay/files/ is shipped to hosts as it is
-    dont_write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
-    try:
-        loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = dont_write_bytecode
-    return module
-
-
-rk = load_script()
+rk = load_script(SCRIPT, "relaykit_cli")
 
 
 # --------------------------------------------------------------------------- helpers

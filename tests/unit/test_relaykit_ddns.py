@@ -12,8 +12,6 @@ program with a fake ``ip`` first on PATH.
 from __future__ import annotations
 
 import fcntl
-import importlib.machinery
-import importlib.util
 import itertools
 import json
 import os
@@ -24,10 +22,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # plain `pytest` (not `python -m pytest`) does not put the root on the path
@@ -62,22 +60,7 @@ LOG_LINE = re.compile(
 )
 
 
-def load_script() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader("relaykit_ddns", str(SCRIPT))
-    spec = importlib.util.spec_from_loader("relaykit_ddns", loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["relaykit_ddns"] = module
-    # no __pycache__ next to the script: roles/ddns/files/ is shipped to hosts as it is
-    dont_write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
-    try:
-        loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = dont_write_bytecode
-    return module
-
-
-ddns = load_script()
+ddns = load_script(SCRIPT, "relaykit_ddns")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -16,7 +16,7 @@ description:
     relays; only relays whose unit changed are restarted; relays no longer listed are stopped, disabled
     and removed; relays found stopped are started.
   - A relay that does not come up after a change is put back as it was (previous unit restored, or a new
-    one removed) and the task fails with the relay's last journal lines.
+    one removed) and the task fails with the relay's last lines of log (journal and O(log_file)).
   - Units run socat as a dynamic user with C(CAP_NET_BIND_SERVICE) only, restart always, one second apart.
 author:
   - relaykit contributors (@relaykit)
@@ -64,9 +64,19 @@ options:
     type: int
     default: 3
   logging:
-    description: Log every connection (socat C(-d -d)) to the journal.
+    description:
+      - Log every connection (socat C(-d -d)) to O(log_file), each line naming its relay.
+      - socat's lines go straight to the file, not through journald, which costs more than the connection
+        itself and drops lines under load. The journal keeps systemd's start and stop lines.
+      - Without logging socat's errors go to the journal.
     type: bool
     default: true
+  log_file:
+    description:
+      - The file every relay appends its log to (the Port Relay seed's C(logs/relay.log)) when O(logging) is on.
+      - Its directory is created (mode 0755) when missing.
+    type: path
+    default: /var/log/relaykit/relay.log
   buffer_bytes:
     description: socat's transfer buffer (C(-b)); the default 8 KiB of socat caps bulk throughput.
     type: int
@@ -167,11 +177,26 @@ class Systemd:
         return {unit: (lines[i].strip() if i < len(lines) else "unknown") for i, unit in enumerate(units)}
 
     def journal(self, unit: str) -> str:
+        """The unit's last lines: the journal's, then its own lines of the relay log file."""
+        lines: list[str] = []
         journalctl = self.module.get_bin_path("journalctl")
-        if journalctl is None:
-            return ""
-        _rc, out, _err = self.module.run_command([journalctl, "-u", unit, "-n", "8", "--no-pager", "-o", "cat"])
-        return " | ".join(line.strip() for line in out.splitlines() if line.strip())
+        if journalctl is not None:
+            _rc, out, _err = self.module.run_command([journalctl, "-u", unit, "-n", "8", "--no-pager", "-o", "cat"])
+            lines += out.splitlines()
+        if self.module.params["logging"]:
+            lines += log_tail(self.module.params["log_file"], f"relaykit-{unit[len(UNIT_PREFIX) : -len('.service')]}[")
+        return " | ".join(line.strip() for line in lines if line.strip())
+
+
+def log_tail(path: str, marker: str, count: int = 8, window: int = 65536) -> list[str]:
+    """The last COUNT lines of the log file's last WINDOW bytes that contain MARKER."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - window))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if marker in line][-count:]
 
 
 def existing_units(unit_dir: str) -> dict[str, str]:
@@ -233,6 +258,9 @@ def ensure_present(module: AnsibleModule) -> dict:
     if module.check_mode or not result["changed"]:
         result["units"] = [{"unit": name, "active": active.get(name, "inactive")} for name in wanted]
         return result
+
+    if options.logging and wanted:
+        os.makedirs(os.path.dirname(options.log_file), mode=0o755, exist_ok=True)
 
     if removed:
         systemd.run("disable", "--now", *removed, check=False)
@@ -319,6 +347,7 @@ def main() -> None:
             "keepalive_interval": {"type": "int", "default": 10},
             "keepalive_count": {"type": "int", "default": 3},
             "logging": {"type": "bool", "default": True},
+            "log_file": {"type": "path", "default": "/var/log/relaykit/relay.log"},
             "buffer_bytes": {"type": "int", "default": 131072},
             "backlog": {"type": "int", "default": 4096},
             "max_connections": {"type": "int", "default": 0},

@@ -55,7 +55,7 @@ def sections(unit: str) -> dict[str, list[str]]:
 
 def test_listen_on_the_dual_stack_wildcard() -> None:
     assert command(relay(), DEFAULTS) == (
-        f"/usr/bin/socat -d -d -b 131072 TCP6-LISTEN:50025,ipv6only=0,{LISTEN_TAIL} {CONNECT_MAIL}"
+        f"/usr/bin/socat -d -d -lp relaykit-smtp -b 131072 TCP6-LISTEN:50025,ipv6only=0,{LISTEN_TAIL} {CONNECT_MAIL}"
     )
 
 
@@ -121,10 +121,23 @@ def test_max_children_only_when_connections_are_limited() -> None:
 
 
 def test_debug_logging_only_when_logging() -> None:
-    assert words(relay(), SocatOptions(logging=True))[:5] == ["/usr/bin/socat", "-d", "-d", "-b", "131072"]
+    logged = words(relay(name="web-1"), SocatOptions(logging=True))
+    assert logged[:7] == ["/usr/bin/socat", "-d", "-d", "-lp", "relaykit-web-1", "-b", "131072"]
     quiet = words(relay(), SocatOptions(logging=False))
     assert "-d" not in quiet
+    assert "-lp" not in quiet
     assert quiet[:3] == ["/usr/bin/socat", "-b", "131072"]
+
+
+def test_logging_appends_straight_to_the_log_file_not_the_journal() -> None:
+    logged = sections(render_unit(relay(), SocatOptions(log_file="/srv/log/relays.log")))["[Service]"]
+    assert "StandardError=append:/srv/log/relays.log" in logged
+    quiet = sections(render_unit(relay(), SocatOptions(logging=False, log_file="/srv/log/relays.log")))["[Service]"]
+    assert not [line for line in quiet if line.startswith("StandardError=")]  # errors stay in the journal
+
+
+def test_a_connection_is_a_process_so_the_unit_has_no_task_limit() -> None:
+    assert "TasksMax=infinity" in sections(render_unit(relay(), DEFAULTS))["[Service]"]
 
 
 def test_render_unit() -> None:
