@@ -9,7 +9,10 @@ pick_python() {
   for candidate in ${PYTHON:-} python3.11 python3.12 python3; do
     if command -v "$candidate" >/dev/null 2>&1 \
        && "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'; then
-      echo "$candidate"; return 0
+      # The interpreter behind a venv's python (make puts .venv/bin first on PATH, and the
+      # venv is about to be deleted and made again).
+      "$candidate" -c 'import sys; print(getattr(sys, "_base_executable", "") or sys.executable)'
+      return 0
     fi
   done
   return 1
@@ -35,4 +38,4 @@ quiet_pip() {
 }
 quiet_pip --upgrade pip
 quiet_pip -r requirements.txt
-echo "[bootstrap] ready: $("$VENV/bin/ansible" --version | head -n 1)" >&2
+echo "[bootstrap] ready: $("$VENV/bin/ansible" --version | sed -n 1p)" >&2
