@@ -252,7 +252,7 @@ def socat_processes() -> tuple[int, float, float]:
 
 def settle_socat() -> None:
     """Wait until the socat children of the previous test are gone (only the listeners remain)."""
-    listeners = sum(1 for path in PATHS["socat"][1])
+    listeners = len(PATHS["socat"][1])  # one socat listener per socat relay
     deadline = time.monotonic() + 60
     while socat_processes()[0] > listeners and time.monotonic() < deadline:
         time.sleep(0.5)

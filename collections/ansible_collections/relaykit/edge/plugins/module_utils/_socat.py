@@ -60,9 +60,14 @@ def connect_address(relay: dict[str, Any], options: SocatOptions) -> str:
     return f"TCP:{host}:{relay['target_port']},connect-timeout={options.connect_timeout},nodelay,{keepalive(options)}"
 
 
+def log_name(relay_name: str) -> str:
+    """The relay's name in the journal (SyslogIdentifier) and in its lines of the log file (socat -lp)."""
+    return f"relaykit-{relay_name}"
+
+
 def command(relay: dict[str, Any], options: SocatOptions) -> str:
     # -lp names the relay in each line of the shared log file (socat's own name otherwise).
-    verbosity = f"-d -d -lp relaykit-{relay['name']} " if options.logging else ""
+    verbosity = f"-d -d -lp {log_name(relay['name'])} " if options.logging else ""
     return (
         f"{options.socat} {verbosity}-b {options.buffer_bytes} "
         f"{listen_address(relay, options)} {connect_address(relay, options)}"
@@ -71,6 +76,11 @@ def command(relay: dict[str, Any], options: SocatOptions) -> str:
 
 def unit_name(relay: dict[str, Any]) -> str:
     return f"{UNIT_PREFIX}{relay['name']}.service"
+
+
+def relay_name(unit: str) -> str:
+    """The relay a unit_name() belongs to."""
+    return unit[len(UNIT_PREFIX) : -len(".service")]
 
 
 def log_lines(options: SocatOptions) -> str:
@@ -106,7 +116,7 @@ Restart=always
 RestartSec=1s
 # socat exits 143 when stopped with SIGTERM: a clean stop, not a failure.
 SuccessExitStatus=143
-SyslogIdentifier=relaykit-{relay["name"]}
+SyslogIdentifier={log_name(relay["name"])}
 {log_lines(options)}DynamicUser=yes
 AmbientCapabilities=CAP_NET_BIND_SERVICE
 CapabilityBoundingSet=CAP_NET_BIND_SERVICE

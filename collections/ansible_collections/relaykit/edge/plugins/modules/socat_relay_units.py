@@ -149,6 +149,8 @@ from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
     UNIT_PREFIX,
     SocatOptions,
     desired_units,
+    log_name,
+    relay_name,
 )
 
 
@@ -184,7 +186,7 @@ class Systemd:
             _rc, out, _err = self.module.run_command([journalctl, "-u", unit, "-n", "8", "--no-pager", "-o", "cat"])
             lines += out.splitlines()
         if self.module.params["logging"]:
-            lines += log_tail(self.module.params["log_file"], f"relaykit-{unit[len(UNIT_PREFIX) : -len('.service')]}[")
+            lines += log_tail(self.module.params["log_file"], f"{log_name(relay_name(unit))}[")
         return " | ".join(line.strip() for line in lines if line.strip())
 
 

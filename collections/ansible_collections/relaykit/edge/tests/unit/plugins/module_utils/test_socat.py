@@ -17,6 +17,7 @@ from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
     connect_address,
     desired_units,
     listen_address,
+    relay_name,
     render_slice,
     render_target,
     render_unit,
@@ -176,6 +177,7 @@ def test_render_unit_follows_the_options() -> None:
 def test_unit_name_matches_the_relays_unit() -> None:
     given = relay(name="web-1")
     assert unit_name(given) == "relaykit-relay-web-1.service" == given["unit"]
+    assert relay_name(unit_name(given)) == "web-1"
 
 
 def test_desired_units_include_the_target_and_slice_and_only_socat_tcp_relays() -> None:
