@@ -14,9 +14,11 @@ measures the direct path, the socat engine and the kernel engine interleaved, re
 after repetition. Every figure is the median of the per-repetition ratios to the direct
 path measured in the same repetition. Last comes one line `SUMMARY {json}`.
 
-The control-plane figures come from two fresh hosts: the first converge of 200 relays,
-no-change re-runs with 1 and with 200 relays (interleaved), and a change to one relay of
-200 (which must restart that relay's unit and no other).
+The control-plane figures come from fresh hosts, reached over SSH as real sites are: the first
+converge of 200 relays, no-change re-runs with 1 and with 200 relays and of a fleet of 8 relay
+hosts (interleaved), and a change to one relay of 200 (which must restart that relay's unit and
+no other). The full run also times a no-change re-run of the lab's whole site (inventories/lab,
+`lab/lab.sh up` and a converge first when needed); the quick run skips it (null in SUMMARY).
 
 The run fails (exit 1) when something does not work: a path that carries nothing, a re-run
 that changes something, a change that restarts more than its relay. Targets (issue 7) are
@@ -45,12 +47,16 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 STATE = BENCH / ".state"
 INVENTORY = BENCH / "inventory" / "hosts.yml"
-IMAGE = os.environ.get("RELAYKIT_LAB_IMAGE", "relaykit/debian-systemd:bookworm")
+RELEASE = os.environ.get("LAB_RELEASE", "trixie")
+IMAGE = f"relaykit/debian-systemd:{RELEASE}"
+SSH_KEY = REPO / "lab" / ".state" / "ssh" / "id_ed25519.pub"
 LABEL = "org.relaykit.bench"
 PREFIX = "relaykit-bench-"
 NETWORKS = {"front": ("198.18.30", "fd00:18:30::"), "back": ("198.18.31", "fd00:18:31::")}
 DATA_HOSTS = {"client": [("front", 30)], "relay": [("front", 10), ("back", 10)], "target": [("back", 20)]}
 CONTROL_HOSTS = {"ctl1": [("back", 41)], "ctl200": [("back", 42)]}
+# With ctl1, a fleet of 8 relay hosts of one relay each.
+FLEET_HOSTS = {f"fleet{n}": [("back", 50 + n)] for n in range(2, 9)}
 RELAY, TARGET = "198.18.30.10", "198.18.31.20"
 # What the client connects to on each path (bench/inventory/host_vars/bench-relay.yml).
 PATHS = {
@@ -138,7 +144,7 @@ def ensure_hosts(hosts: dict[str, list[tuple[str, int]]], fresh: bool = False) -
             "docker", "run", "-d", "--name", container, "--hostname", PREFIX + name,
             "--privileged", "--cgroupns=private", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
             "--network", PREFIX + first, "--ip", f"{v4}.{suffix}", "--ip6", f"{v6}{suffix}",
-            "--label", f"{LABEL}=1", IMAGE,
+            "--label", f"{LABEL}=1", "-v", f"{SSH_KEY}:/etc/ssh/relaykit-lab/authorized_keys:ro", IMAGE,
         )  # fmt: skip
         for network, suffix_ in others:
             v4, v6 = NETWORKS[network]
@@ -149,6 +155,11 @@ def ensure_hosts(hosts: dict[str, list[tuple[str, int]]], fresh: bool = False) -
         while (state := on(name, "systemctl", "is-system-running", check=False).strip()) not in ("running", "degraded"):
             if time.monotonic() > deadline:
                 raise BenchError(f"{PREFIX}{name} did not boot (state {state or 'none'})")
+            time.sleep(0.5)
+        # Ansible reaches the hosts over SSH: sshd must be listening too.
+        while on(name, "systemctl", "is-active", "ssh.service", check=False).strip() != "active":
+            if time.monotonic() > deadline:
+                raise BenchError(f"{PREFIX}{name}: sshd did not start")
             time.sleep(0.5)
 
 
@@ -375,21 +386,31 @@ def unchanged(seconds_recap: tuple[float, dict], host: str, what: str) -> float:
     return seconds
 
 
+def fleet_unchanged(seconds_recap: tuple[float, dict]) -> float:
+    seconds, recap = seconds_recap
+    hosts = ["bench-ctl1", *(f"bench-{name}" for name in FLEET_HOSTS)]
+    for host in hosts:
+        unchanged((seconds, recap), host, "the fleet of 8")
+    return seconds
+
+
 def control_plane(reps: int) -> dict[str, float]:
-    log("control plane: fresh hosts ctl1 and ctl200")
-    ensure_hosts(CONTROL_HOSTS, fresh=True)
+    log("control plane: fresh hosts ctl1, ctl200 and fleet2..fleet8")
+    ensure_hosts({**CONTROL_HOSTS, **FLEET_HOSTS}, fresh=True)
     one, many = write_vars("ctl1", relay_lines(1)), write_vars("ctl200", relay_lines(CONTROL_RELAYS))
     log(f"control plane: first converge of {CONTROL_RELAYS} relays on a fresh host")
     first_200, _recap = playbook("playbooks/relays.yml", "bench-ctl200", many)
     running = len(main_pids("ctl200"))
     if running != CONTROL_RELAYS:
         raise BenchError(f"after the first converge {running} relay units run on ctl200, not {CONTROL_RELAYS}")
-    playbook("playbooks/relays.yml", "bench-ctl1", one)
-    rerun_1, rerun_200 = [], []
+    log("control plane: first converge of the fleet of 8 relay hosts")
+    playbook("playbooks/relays.yml", "bench_fleet", one)
+    rerun_1, rerun_200, rerun_fleet = [], [], []
     for rep in range(1, reps + 1):
         log(f"control plane: no-change re-runs, repetition {rep}/{reps}")
         rerun_1.append(unchanged(playbook("playbooks/relays.yml", "bench-ctl1", one), "bench-ctl1", "1 relay"))
         rerun_200.append(unchanged(playbook("playbooks/relays.yml", "bench-ctl200", many), "bench-ctl200", "200"))
+        rerun_fleet.append(fleet_unchanged(playbook("playbooks/relays.yml", "bench_fleet", one)))
     log(f"control plane: change relay {CHANGED_PORT} of {CONTROL_RELAYS}")
     before = main_pids("ctl200")
     changed_vars = write_vars("ctl200-changed", relay_lines(CONTROL_RELAYS, changed=True))
@@ -406,7 +427,33 @@ def control_plane(reps: int) -> dict[str, float]:
         "control.rerun_ratio": round(median(rerun_200) / median(rerun_1), 2),
         "control.change_one_s": round(changed_s, 1),
         "control.change_one_restarted": len(restarted),
+        # Issue 12: one relay host, and a fleet of 8 against it, all over SSH.
+        "control.relay_host_rerun_s": round(median(rerun_1), 1),
+        "control.fleet8_rerun_s": round(median(rerun_fleet), 1),
+        "control.fleet8_rerun_ratio": round(median(rerun_fleet) / median(rerun_1), 2),
     }
+
+
+LAB_INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
+
+
+def lab_site(reps: int) -> dict[str, float | None]:
+    """A no-change re-run of the lab's whole site (site.yml on inventories/lab), over SSH like a real site."""
+    log(f"lab site: lab/lab.sh up (LAB_RELEASE={RELEASE}) and a converge of site.yml")
+    run("lab/lab.sh", "up", quiet=True)
+    lab = ["ansible-playbook", "-i", str(LAB_INVENTORY), "site.yml"]
+    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+    run(*lab, env=env, quiet=True)
+    reruns = []
+    for rep in range(1, reps + 1):
+        log(f"lab site: no-change re-run of site.yml, repetition {rep}/{reps}")
+        start = time.monotonic()
+        out = run(*lab, env=env, quiet=True)
+        reruns.append(time.monotonic() - start)
+        changed = {m[1]: int(m[3]) for m in RECAP.finditer(out) if int(m[3])}
+        if changed:
+            raise BenchError(f"a no-change re-run of the lab site changed something: {changed}")
+    return {"control.lab_rerun_s": round(median(reruns), 1)}
 
 
 # --- report ------------------------------------------------------------------------------
@@ -526,16 +573,29 @@ def table(result: dict[str, Any], meta: dict[str, Any]) -> str:
         f"{result['control.rerun_1_s']:.1f} s, {result['control.relays']} relays {result['control.rerun_200_s']:.1f} s "
         f"({result['control.rerun_ratio']:.2f}x); changing one relay restarted "
         f"{result['control.change_one_restarted']} unit",
+        f"no-change re-runs over SSH: one relay host {result['control.relay_host_rerun_s']:.1f} s, a fleet of 8 "
+        f"{result['control.fleet8_rerun_s']:.1f} s ({result['control.fleet8_rerun_ratio']:.2f}x), the lab's site "
+        + (
+            f"{result['control.lab_rerun_s']:.1f} s"
+            if result["control.lab_rerun_s"] is not None
+            else "not measured (--quick)"
+        ),
         "",
-        "targets (issue 7):",
+        "targets (issues 7 and 12):",
     ]
     targets = [
         *TARGETS,
         ("control.rerun_200_s", "<=", 2 * result["control.rerun_1_s"]),
         ("control.first_converge_200_s", "<", 180),
+        ("control.relay_host_rerun_s", "<=", 15),
+        ("control.fleet8_rerun_ratio", "<=", 3),
+        ("control.lab_rerun_s", "<=", 60),
     ]
     ops = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "==": lambda a, b: a == b, "<": lambda a, b: a < b}
     for key, op, bound in targets:
+        if result[key] is None:
+            lines.append(f"  -       {key} not measured (target {op} {bound:g})")
+            continue
         met = ops[op](result[key], bound)
         lines.append(f"  {'met   ' if met else 'MISSED'}  {key} = {result[key]} (target {op} {bound:g})")
     return "\n".join(lines)
@@ -572,7 +632,7 @@ def main() -> int:
         "idle": 5000,
     }
     try:
-        run("lab/lab.sh", "image")
+        run("lab/lab.sh", "image", RELEASE)
         ensure_networks()
         ensure_hosts(DATA_HOSTS)
         log("deploying: tools on client and target, relays with playbooks/relays.yml")
@@ -580,6 +640,7 @@ def main() -> int:
         playbook("playbooks/relays.yml", "bench-relay")
         series = data_plane(reps, seconds, meta["burst"], meta["idle"], hold=2.0 if args.quick else 5.0)
         control = control_plane(reps)
+        control.update({"control.lab_rerun_s": None} if args.quick else lab_site(reps))
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1

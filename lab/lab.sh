@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
 # relaykit lab: real systemd hosts as containers on a local Docker Engine.
 #
-#   lab/lab.sh engine   install (Debian docker.io) and start a Docker Engine if none answers
-#   lab/lab.sh image    build the systemd base image with debootstrap when it is missing/outdated
-#   lab/lab.sh images   build the nginx and certbot images the vps/nas hosts run (lab/.state/images)
-#   lab/lab.sh up       engine + image + network + hosts + lab services (idempotent)
-#   lab/lab.sh down     remove the lab hosts, their volumes and the network
-#   lab/lab.sh status   list the lab hosts and their addresses
+#   lab/lab.sh engine              install (Debian docker.io) and start a Docker Engine if none answers
+#   lab/lab.sh image [RELEASE...]  build the systemd base image of each release with debootstrap when missing/outdated
+#   lab/lab.sh images [RELEASE...] and the nginx and certbot images the vps/nas hosts run (lab/.state/images)
+#   lab/lab.sh up                  engine + images + network + hosts + lab services (idempotent)
+#   lab/lab.sh down                remove the lab hosts, their volumes and the network
+#   lab/lab.sh status              list the lab hosts and their addresses
 #
-# Nothing is pulled from a registry: the base image is built locally and cached.
+# LAB_RELEASE picks the Debian release of the lab's hosts: trixie (Debian 13, the default) or
+# bookworm (Debian 12); 13 and 12 are accepted too. RELEASE arguments default to LAB_RELEASE.
+# Hosts are reached over SSH as LAB_USER with sudo (lab/lab.env), with a key made here once.
+# Nothing is pulled from a registry: the base images are built locally and cached.
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$LAB_DIR")
-IMAGE=${RELAYKIT_LAB_IMAGE:-relaykit/debian-systemd:bookworm}
+# shellcheck source=lab.env
+. "$LAB_DIR/lab.env"
+export LAB_USER LAB_BECOME_PASSWORD
+release_name() {
+  case "$1" in
+    trixie | 13) echo trixie ;;
+    bookworm | 12) echo bookworm ;;
+    *) printf '[lab] error: LAB_RELEASE/release must be trixie (13) or bookworm (12), got %s\n' "$1" >&2; exit 2 ;;
+  esac
+}
+RELEASE=$(release_name "${LAB_RELEASE:-trixie}")
+image_of() { echo "relaykit/debian-systemd:$1"; }
+IMAGE=$(image_of "$RELEASE")
+SSH_DIR=$LAB_DIR/.state/ssh
 NETWORK=relaykit-lab
 SUBNET4=198.18.10.0/24
 GATEWAY4=198.18.10.1
@@ -106,31 +122,58 @@ cmd_engine() {
 }
 
 recipe_hash() {
-  cat "$LAB_DIR/image/build.sh" | sha256sum | cut -c1-16
+  (cat "$LAB_DIR/image/build.sh" "$LAB_DIR/lab.env"; echo "$1") | sha256sum | cut -c1-16
+}
+
+# The controller's key for the lab user, made once; hosts mount the public half.
+ensure_ssh_key() {
+  command -v ssh >/dev/null 2>&1 || apt_install openssh-client
+  [ -s "$SSH_DIR/id_ed25519" ] && [ -s "$SSH_DIR/id_ed25519.pub" ] && return 0
+  mkdir -p "$SSH_DIR" && chmod 0700 "$SSH_DIR"
+  rm -f "$SSH_DIR/id_ed25519" "$SSH_DIR/id_ed25519.pub"
+  ssh-keygen -q -t ed25519 -N '' -C relaykit-lab -f "$SSH_DIR/id_ed25519"
+  log "made the lab's SSH key $SSH_DIR/id_ed25519"
+}
+
+build_base_image() {
+  local release=$1 image want have
+  image=$(image_of "$release")
+  want=$(recipe_hash "$release")
+  have=$(docker image inspect --format "{{ index .Config.Labels \"$LABEL.recipe\" }}" "$image" 2>/dev/null || true)
+  if [ "$have" = "$want" ]; then
+    log "base image $image is current (recipe $want)"
+    return 0
+  fi
+  apt_install debootstrap
+  log "building base image $image (recipe $want, about 90 s)"
+  bash "$LAB_DIR/image/build.sh" "$image" "$release" "$LABEL.recipe=$want"
+}
+
+# Releases named on the command line, or LAB_RELEASE.
+releases_of() {
+  if [ $# -eq 0 ]; then echo "$RELEASE"; return; fi
+  local release
+  for release in "$@"; do release_name "$release"; done
 }
 
 cmd_image() {
   cmd_engine
-  # Tests reach lab hosts over SSH too (a real site's connection).
-  command -v ssh >/dev/null 2>&1 || apt_install openssh-client
-  local want have
-  want=$(recipe_hash)
-  have=$(docker image inspect --format "{{ index .Config.Labels \"$LABEL.recipe\" }}" "$IMAGE" 2>/dev/null || true)
-  if [ "$have" = "$want" ]; then
-    log "base image $IMAGE is current (recipe $want)"
-    return 0
-  fi
-  apt_install debootstrap
-  log "building base image $IMAGE (recipe $want, about 90 s)"
-  bash "$LAB_DIR/image/build.sh" "$IMAGE" "$LABEL.recipe=$want"
+  ensure_ssh_key
+  local release
+  for release in $(releases_of "$@"); do build_base_image "$release"; done
 }
 
-# The service images (nginx, certbot) for the Docker Engine inside vps/nas hosts, saved in one
-# archive that the docker_engine role loads there (docker_engine_image_archives in the lab inventory).
-IMAGES_ARCHIVE=${RELAYKIT_LAB_IMAGES_ARCHIVE:-$LAB_DIR/.state/images/edge-images.tar}
+# The service images (nginx, certbot) for the Docker Engine inside vps/nas hosts, one archive per
+# release (edge-images-RELEASE.tar, images relaykit/nginx:lab-RELEASE and relaykit/certbot:lab-RELEASE),
+# which the docker_engine role loads there (docker_engine_image_archives in the lab inventory).
+IMAGES_DIR=${RELAYKIT_LAB_IMAGES_DIR:-$LAB_DIR/.state/images}
 cmd_images() {
-  cmd_image
-  bash "$LAB_DIR/images/build.sh" "$IMAGE" "$IMAGES_ARCHIVE" "$LABEL.recipe" 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e 'docs.docker.com/go/buildx' -e '^ *$' >&2)
+  local release
+  cmd_image "$@"
+  for release in $(releases_of "$@"); do
+    bash "$LAB_DIR/images/build.sh" "$(image_of "$release")" "$release" "$IMAGES_DIR/edge-images-$release.tar" "$LABEL.recipe" \
+      2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e 'docs.docker.com/go/buildx' -e '^ *$' >&2)
+  done
 }
 
 host_ip4() { echo "198.18.10.$1"; }
@@ -162,34 +205,59 @@ wait_running() {
 
 ensure_host() {
   local name=$1 suffix=$2 docker_inside=$3 container="relaykit-$1"
-  local volumes=()
+  local volumes=() have
+  if docker container inspect "$container" >/dev/null 2>&1; then
+    have=$(docker container inspect --format "{{ index .Config.Labels \"$LABEL.release\" }}" "$container")
+    if [ "$have" != "$RELEASE" ]; then
+      log "host $name runs ${have:-an older lab image}, LAB_RELEASE is $RELEASE: replacing it"
+      docker rm -f -v "$container" >/dev/null
+    fi
+  fi
   if docker container inspect "$container" >/dev/null 2>&1; then
     [ "$(docker container inspect --format '{{.State.Running}}' "$container")" = true ] \
       || docker start "$container" >/dev/null
   else
     [ "$docker_inside" = yes ] && volumes=(-v /var/lib/docker -v /var/lib/containerd)
-    log "starting host $name ($(host_ip4 "$suffix"), $(host_ip6 "$suffix"))"
+    log "starting host $name ($RELEASE, $(host_ip4 "$suffix"), $(host_ip6 "$suffix"))"
     docker run -d --name "$container" --hostname "$name" \
       --privileged --cgroupns=private \
       --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
       --network "$NETWORK" --ip "$(host_ip4 "$suffix")" --ip6 "$(host_ip6 "$suffix")" \
-      --label "$LABEL=1" --label "$LABEL.host=$name" \
+      --label "$LABEL=1" --label "$LABEL.host=$name" --label "$LABEL.release=$RELEASE" \
+      -v "$SSH_DIR/id_ed25519.pub:/etc/ssh/relaykit-lab/authorized_keys:ro" \
       "${volumes[@]}" "$IMAGE" >/dev/null
   fi
+}
+
+# Ansible reaches the hosts over SSH: wait until each accepts the lab user's key.
+wait_ssh() {
+  local address=$1
+  for _ in $(seq 1 30); do
+    ssh -q -i "$SSH_DIR/id_ed25519" -o BatchMode=yes -o ConnectTimeout=2 \
+      -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      "$LAB_USER@$address" true 2>/dev/null && return 0
+    sleep 1
+  done
+  die "$address does not accept SSH logins as $LAB_USER"
 }
 
 cmd_up() {
   cmd_images
   ensure_network
+  mkdir -p "$LAB_DIR/.state"
+  echo "$RELEASE" >"$LAB_DIR/.state/release"
   local spec
   for spec in "${LAB_HOSTS[@]}"; do
     # shellcheck disable=SC2086
     ensure_host $spec
   done
   for spec in "${LAB_HOSTS[@]}"; do
-    wait_running "relaykit-${spec%% *}"
+    # shellcheck disable=SC2086
+    set -- $spec
+    wait_running "relaykit-$1"
+    wait_ssh "$(host_ip4 "$2")"
   done
-  log "hosts are running; provisioning lab services"
+  log "hosts are running ($RELEASE); provisioning lab services"
   (cd "$REPO_DIR" && ansible-playbook lab/provision.yml)
   cmd_status
 }
@@ -205,21 +273,22 @@ cmd_down() {
   if docker network inspect "$NETWORK" >/dev/null 2>&1; then
     docker network rm "$NETWORK" >/dev/null
   fi
-  log "lab is down (the base image $IMAGE stays cached)"
+  log "lab is down (the base images stay cached)"
 }
 
 cmd_status() {
   docker ps -a --filter "label=$LABEL=1" \
-    --format 'table {{.Names}}\t{{.Status}}\t{{.Label "org.relaykit.lab.host"}}'
+    --format 'table {{.Names}}\t{{.Status}}\t{{.Label "org.relaykit.lab.host"}}\t{{.Label "org.relaykit.lab.release"}}'
   printf '\nnetwork %s: %s, %s\n' "$NETWORK" "$SUBNET4" "$SUBNET6"
 }
 
 case "${1:-}" in
   engine) cmd_engine ;;
-  image) cmd_image ;;
-  images) cmd_images ;;
+  image) shift; cmd_image "$@" ;;
+  images) shift; cmd_images "$@" ;;
+  ssh-key) ensure_ssh_key ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

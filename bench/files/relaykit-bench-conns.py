@@ -34,7 +34,8 @@ async def connect(host: str, port: int, timeout: float, times: list[float] | Non
         if await asyncio.wait_for(reader.readexactly(1), timeout) != b"+":
             writer.close()
             return None
-    except (TimeoutError, OSError, asyncio.IncompleteReadError):
+    # wait_for raises asyncio.TimeoutError: the builtin TimeoutError only from Python 3.11 on.
+    except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError):
         return None
     return reader, writer
 
@@ -45,7 +46,7 @@ async def alive(conn: Connection, timeout: float) -> bool:
         writer.write(b"?")
         await writer.drain()
         return await asyncio.wait_for(reader.readexactly(1), timeout) == b"?"
-    except (TimeoutError, OSError, asyncio.IncompleteReadError):
+    except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError):
         return False
 
 

@@ -54,7 +54,7 @@ def udp(host: str, port: int, count: int, timeout: float) -> dict:
             try:
                 if sock.recv(65535) == payload:
                     echoed += 1
-            except (TimeoutError, ConnectionRefusedError):
+            except (TimeoutError, socket.timeout, ConnectionRefusedError):  # socket.timeout: Python 3.9
                 pass
     return {"proto": "udp", "target": f"{host}:{port}", "sent": count, "received": echoed, "ok": echoed == count}
 

@@ -1,4 +1,4 @@
-# nginx from Debian bookworm, shaped like the official image: config in /etc/nginx,
+# nginx from the base image's Debian release, shaped like the official image: config in /etc/nginx,
 # runs in the foreground, a graceful stop on SIGQUIT. The stream module is a dynamic
 # module in Debian (libnginx-mod-stream), loaded through /etc/nginx/modules-enabled.
 ARG BASE

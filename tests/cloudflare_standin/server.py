@@ -134,9 +134,9 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
 LOG = logging.getLogger("cloudflare_standin")
@@ -241,7 +241,7 @@ def bad_request(code: int, message: str) -> ApiError:
 
 def now_iso() -> str:
     """A timestamp in the real API's format: ``2024-05-01T12:00:00.123456Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def new_id() -> str:
@@ -418,7 +418,7 @@ def parse_fault(body: Mapping[str, Any]) -> Fault:
         raise ValueError("count must be a positive integer")
     for key in ("retry_after", "retry_after_ms"):
         value = body.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
             raise ValueError(f"{key} must be a number >= 0")
     return Fault(
         status=status,
@@ -520,7 +520,7 @@ def parse_address(raw: Any, kind: type[ipaddress.IPv4Address | ipaddress.IPv6Add
 def normalize_ttl(raw: Any) -> int:
     """TTL: 1 (automatic) or 30..86400 seconds; the real API refuses anything else with 9021."""
     message = f"Invalid TTL. Must be between {TTL_MIN} and {TTL_MAX} seconds, or 1 for automatic."
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not float(raw).is_integer():
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not float(raw).is_integer():
         raise bad_request(CODE_TTL, message)
     ttl = int(raw)
     if ttl != TTL_AUTO and not TTL_MIN <= ttl <= TTL_MAX:
@@ -597,7 +597,7 @@ def validate_fields(fields: Mapping[str, Any], zone_name: str) -> dict[str, Any]
 
 def validate_priority(raw: Any) -> int:
     """MX priority: an integer 0..65535, required."""
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not float(raw).is_integer():
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not float(raw).is_integer():
         raise bad_request(CODE_PRIORITY, "MX records need a priority between 0 and 65535.")
     if not 0 <= int(raw) <= 65535:
         raise bad_request(CODE_PRIORITY, "MX records need a priority between 0 and 65535.")
@@ -653,7 +653,8 @@ def render(record: Mapping[str, Any]) -> dict[str, Any]:
 # Changing one zone's records (a working copy, committed only if every step succeeds)
 # --------------------------------------------------------------------------------------------
 
-Change = tuple[dict[str, Any] | None, dict[str, Any] | None]  # (before, after); None = absent
+# Optional, not X | None: a type alias is evaluated at run time, and Python 3.9 has no X | None there.
+Change = tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]  # (before, after); None = absent
 
 
 class ZoneEditor:
@@ -1242,7 +1243,7 @@ ROUTES = tuple(
     )
 )
 
-Result = tuple[Any, dict[str, int] | None]  # the envelope's result and result_info
+Result = tuple[Any, Optional[dict[str, int]]]  # the envelope's result and result_info
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:

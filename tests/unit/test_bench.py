@@ -41,6 +41,9 @@ REQUIRED = [
     "control.first_converge_200_s",
     "control.rerun_1_s",
     "control.rerun_200_s",
+    "control.lab_rerun_s",
+    "control.relay_host_rerun_s",
+    "control.fleet8_rerun_ratio",
 ]
 
 
@@ -123,6 +126,10 @@ CONTROL = {
     "control.rerun_ratio": 1.1,
     "control.change_one_s": 35.0,
     "control.change_one_restarted": 1,
+    "control.relay_host_rerun_s": 12.0,
+    "control.fleet8_rerun_s": 40.0,
+    "control.fleet8_rerun_ratio": 3.33,
+    "control.lab_rerun_s": 55.0,
 }
 
 
@@ -141,4 +148,14 @@ def test_the_table_reports_every_target_met_or_missed() -> None:
     assert "met     socat.burst1000_ratio = 0.5" in text
     assert "MISSED  kernel.bulk1_ratio = 0.5 (target >= 0.8)" in text
     assert "met     control.rerun_200_s = 33.0 (target <= 60)" in text
+    assert "met     control.relay_host_rerun_s = 12.0 (target <= 15)" in text
+    assert "MISSED  control.fleet8_rerun_ratio = 3.33 (target <= 3)" in text
+    assert "met     control.lab_rerun_s = 55.0 (target <= 60)" in text
+
+
+def test_the_quick_run_reports_the_lab_site_as_not_measured() -> None:
+    meta = {"date": "2026-11-22", "machine": "test", "reps": 1, "seconds": 1, "burst": 1000, "idle": 5000}
+    text = bench.table(bench.summary(fake_series(), {**CONTROL, "control.lab_rerun_s": None}), meta)
+    assert "the lab's site not measured (--quick)" in text
+    assert "-       control.lab_rerun_s not measured (target <= 60)" in text
     assert text.count("\n| ") == 10  # header and nine figures, as a Markdown table

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import pytest
 from _scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "roles" / "port_relay" / "files" / "relaykit"
+UTC = timezone.utc
 FAST = {"enabled": True, "timeout": 0.2, "retries": 1}
 
 
@@ -98,7 +99,7 @@ def udp_echo() -> Iterator[int]:
         while not stop.is_set():
             try:
                 data, peer = server.recvfrom(2048)
-            except TimeoutError:
+            except socket.timeout:  # not TimeoutError before Python 3.10
                 continue
             server.sendto(data, peer)
 
@@ -414,6 +415,18 @@ def test_udp_silence_is_unknown(udp_silent: int) -> None:
     assert "no reply; UDP cannot confirm" in result.detail
 
 
+@pytest.mark.parametrize("error", [socket.timeout("timed out"), TimeoutError(110, "Connection timed out")])
+def test_a_timeout_is_reported_as_one_on_every_python(monkeypatch: pytest.MonkeyPatch, error: OSError) -> None:
+    # Before Python 3.10 a socket's timeout raises socket.timeout, which is not a TimeoutError.
+    def time_out(_family: int, _sockaddr: tuple[Any, ...], _timeout: float) -> float:
+        raise error
+
+    monkeypatch.setattr(rk, "tcp_probe", time_out)
+    result = rk.check_relay(relay(), settings(timeout=0.2))
+    assert result.state == "down"
+    assert result.detail == "127.0.0.1:25: timed out after 0.2 s (1 attempt)"
+
+
 @pytest.mark.parametrize("protocol", ["tcp", "udp"])
 def test_unresolvable_name_is_down(protocol: str) -> None:
     result = rk.check_relay(relay(protocol=protocol, target_host="nonexistent.invalid"), settings())
@@ -530,8 +543,7 @@ def test_health_all_up_exits_0_and_records(
     assert err == ""
     assert [line.split()[:2] for line in out.splitlines()] == [["web", "up"], ["dns", "up"]]
     document = json.loads((state_dir / "health.json").read_text())
-    checked_at = datetime.fromisoformat(document["checked_at"])
-    assert checked_at.tzinfo is not None
+    checked_at = datetime.strptime(document["checked_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert abs(datetime.now(UTC) - checked_at) < timedelta(minutes=1)
     assert set(document["relays"]) == {"web", "dns"}
     for entry in document["relays"].values():
@@ -541,7 +553,7 @@ def test_health_all_up_exits_0_and_records(
         assert entry["address"] == "127.0.0.1"
 
 
-def test_health_down_exits_1_and_reports_on_stderr(
+def test_health_down_exits_3_and_reports_on_stderr(
     dirs: tuple[Path, Path], tcp_server: int, udp_silent: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config_dir, state_dir = dirs
@@ -553,7 +565,7 @@ def test_health_down_exits_1_and_reports_on_stderr(
         relay_entry("ghost", 25, target_host="nonexistent.invalid"),
     ]
     write_config(config_dir, relays)
-    assert rk.main(["health", "--quiet"]) == 1
+    assert rk.main(["health", "--quiet"]) == 3
     out, err = capsys.readouterr()
     assert out == ""
     lines = err.splitlines()
@@ -633,7 +645,60 @@ def test_installed_script_runs_and_fails_cleanly(tmp_path: Path) -> None:
     assert done.stderr == f"relaykit: cannot read {tmp_path}/relays.json: No such file or directory\n"
 
 
+def test_exit_codes_leave_1_to_a_crash() -> None:
+    # Python exits 1 on an uncaught exception: none of relaykit's own answers may be 1.
+    assert {rk.EXIT_OK, rk.EXIT_ERROR, rk.EXIT_DOWN} == {0, 2, 3}
+
+
+def run_health_program(dirs: tuple[Path, Path], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``relaykit health --json`` as the role runs it, with one dead target."""
+    config_dir, state_dir = dirs
+    write_config(config_dir, [relay_entry("dead", closed_port(socket.SOCK_STREAM))])
+    environment = {**os.environ, "RELAYKIT_CONFIG_DIR": str(config_dir), "RELAYKIT_STATE_DIR": str(state_dir)}
+    environment.update(env or {})
+    argv = [sys.executable, str(SCRIPT), "health", "--json"]
+    return subprocess.run(argv, capture_output=True, text=True, env=environment, check=False, timeout=60)
+
+
+def test_program_with_a_dead_target_exits_3_with_the_json_document(dirs: tuple[Path, Path]) -> None:
+    done = run_health_program(dirs)
+    assert done.returncode == 3
+    document = json.loads(done.stdout)
+    assert "checked_at" in document
+    assert document["relays"]["dead"]["state"] == "down"
+    assert "is DOWN" in done.stderr
+
+
+def test_program_that_cannot_run_is_not_read_as_a_dead_target(dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    # A datetime without timezone: the ImportError an interpreter lacking a name relaykit imports gives.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "datetime.py").write_text("datetime = object\n")
+    done = run_health_program(dirs, {"PYTHONPATH": str(shadow)})
+    assert "ImportError" in done.stderr
+    assert done.returncode == 1
+    assert done.returncode not in (rk.EXIT_OK, rk.EXIT_ERROR, rk.EXIT_DOWN)
+    assert done.stdout == ""  # no JSON document: the role's health task fails on that too
+
+
 # --------------------------------------------------------------------------- status
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-01-02T03:04:05Z", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("2026-01-02T03:04:05+00:00", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("2026-01-02T04:04:05+01:00", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("2026-01-02T03:04:05", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),  # naive: taken as UTC
+        ("yesterday", None),
+        ("", None),
+        (1767323045, None),
+    ],
+)
+def test_health_timestamps_parse_alike_on_every_python(value: Any, expected: datetime | None) -> None:
+    # fromisoformat takes the "Z" iso_utc writes only from Python 3.11 on.
+    assert rk.parse_timestamp(value) == expected
 
 
 def stubbed_status(monkeypatch: pytest.MonkeyPatch, config_dir: Path, state_dir: Path) -> Any:

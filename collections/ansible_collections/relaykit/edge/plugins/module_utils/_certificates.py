@@ -53,7 +53,7 @@ REASONS = (
 )
 
 DEFAULT_RENEW_BEFORE_DAYS = 30
-UTC = timezone.utc  # noqa: UP017 (datetime.UTC needs Python 3.11; hosts may run an older one)
+UTC = timezone.utc  # datetime.UTC needs Python 3.11; hosts may run an older one
 CERTIFICATE_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.DOTALL)
 PRIVATE_KEY_BLOCK = re.compile(rb"-----BEGIN ((?:[A-Z0-9]+ )?PRIVATE KEY)-----.*?-----END \1-----", re.DOTALL)
 ANY_BLOCK_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")

@@ -15,7 +15,8 @@ rules and the built-in chains that jump to them. Applying it:
 
 Nothing else is ever flushed or saved: Docker's chains and the host's own rules stay as they
 are. For boot, the owner's payload (without the jump fix-ups) is written to a file that the
-relaykit netfilter-persistent plugin restores with ``--noflush`` and re-hooks idempotently.
+relaykit-netfilter.service (role netfilter_persistence) restores with ``--noflush`` and
+re-hooks idempotently.
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ def render_boot(owner: Owner) -> str:
     """The file restored at boot: the chains and rules, with hooks and policies as directives."""
     header = [
         f"# relaykit netfilter rules of '{owner.name}' ({owner.family}). Generated: edit the inventory, not this file.",
-        "# Restored at boot by netfilter-persistent's relaykit plugin with --noflush; it inserts each",
+        "# Restored at boot by relaykit-netfilter.service with --noflush; it inserts each",
         "# relaykit-hook jump only when it is missing and sets relaykit-policy policies.",
     ]
     header += [f"# relaykit-hook: {hook.table} {hook.builtin} {hook.spec}" for hook in owner.hooks]

@@ -465,7 +465,15 @@ def vps_plan(config: Any, nas_host: Any) -> dict[str, Any]:
             {"name": tcp["name"], "listen_port": tcp["listen_port"], "upstream": upstream(nas, tcp["backend_port"])}
             for tcp in config["tcp_services"]
         ],
+        # Where ufw is the VPS's firewall: every client may reach these.
+        "ufw_rules": edge_ports(config)
+        + [{"name": f"stream-{tcp['name']}", "port": tcp["listen_port"]} for tcp in config["tcp_services"]],
     }
+
+
+def edge_ports(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The HTTP and HTTPS ports every client reaches (ACME challenges, redirects, the services)."""
+    return [{"name": "http", "port": config["http_port"]}, {"name": "https", "port": config["https_port"]}]
 
 
 def nas_plan(config: Any) -> dict[str, Any]:
@@ -494,6 +502,13 @@ def nas_plan(config: Any) -> dict[str, Any]:
             if tcp["local_backend"]
         ],
         "relay_ports": sorted({entry["backend_port"] for entry in services + tcp_services}),
+        # Where ufw is the NAS's firewall: HTTP and HTTPS for everyone; the relay ports for the VPS
+        # only (the role adds its addresses as each relay rule's sources).
+        "ufw_rules": edge_ports(config),
+        "ufw_relay_rules": [
+            {"name": f"relay-{port}", "port": port}
+            for port in sorted({e["backend_port"] for e in services + tcp_services})
+        ],
     }
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import ip_version
+
 OWNER = "relays"
 CHAINS = (
     ("nat", "RELAYKIT-NAT-PRE"),
@@ -60,6 +62,10 @@ def comment(relay: dict[str, Any], what: str) -> str:
 
 
 def target_address(relay: dict[str, Any], addresses: dict[str, dict[str, list[str]]], family: str) -> str | None:
+    """The address the rules use: an IP literal target is its own; a name's comes from resolving it on the host."""
+    literal = ip_version(relay["target_host"])
+    if literal is not None:
+        return relay["target_host"] if literal == FAMILY_OF[family] else None
     found = addresses.get(relay["name"], {}).get(family, [])
     return found[0] if found else None
 
@@ -124,6 +130,13 @@ def build(relays: list[dict[str, Any]], addresses: dict[str, dict[str, list[str]
     ]
     return {
         "owner": OWNER,
+        # Where ufw is the host's firewall it must let socat relays' clients in; kernel relays' packets
+        # are forwarded, and relaykit's FORWARD rules come before ufw's.
+        "ufw_rules": [
+            {"name": relay["name"], "port": relay["listen_port"], "proto": "tcp"}
+            for relay in relays
+            if relay["engine"] == "socat"
+        ],
         "chains": chains,
         "hooks": list(HOOKS),
         "uses": uses,

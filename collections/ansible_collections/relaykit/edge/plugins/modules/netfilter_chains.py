@@ -16,9 +16,9 @@ description:
   - Re-declaring a chain flushes only that chain; every existing jump to an owned chain is replaced by
     exactly one jump per hook. Chains of other owners, Docker's chains and the host's own rules are
     never flushed, saved or duplicated.
-  - Writes the owner's rules to a file per family under O(boot_dir), which the relaykit
-    netfilter-persistent plugin restores at boot (C(--noflush), hooks inserted only when missing).
-    It never runs C(netfilter-persistent save).
+  - Writes the owner's rules to a file per family under O(boot_dir), which C(relaykit-netfilter.service)
+    (role netfilter_persistence) restores at boot (C(--noflush), hooks inserted only when missing).
+    It never saves the running ruleset (no C(netfilter-persistent save)).
   - Idempotence compares the wish with a record of the last apply and with what the kernel shows now,
     so rules changed or removed behind relaykit's back are put back.
 author:

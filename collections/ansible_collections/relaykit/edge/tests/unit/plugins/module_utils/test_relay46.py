@@ -551,6 +551,12 @@ def test_vps_plan_of_the_seed_example() -> None:
             {"name": "ssh", "listen_port": 2222, "upstream": "nas.example.com:22"},
             {"name": "router-ssh", "listen_port": 2223, "upstream": "nas.example.com:2223"},
         ],
+        "ufw_rules": [
+            {"name": "http", "port": 80},
+            {"name": "https", "port": 8444},
+            {"name": "stream-ssh", "port": 2222},
+            {"name": "stream-router-ssh", "port": 2223},
+        ],
     }
 
 
@@ -610,6 +616,13 @@ def test_nas_plan_of_the_seed_example() -> None:
         ],
         "streams": [{"name": "router-ssh", "listen_port": 2223, "upstream": "192.168.0.2:22"}],
         "relay_ports": [22, 2223, 5666, 8082],
+        "ufw_rules": [{"name": "http", "port": 80}, {"name": "https", "port": 8444}],
+        "ufw_relay_rules": [
+            {"name": "relay-22", "port": 22},
+            {"name": "relay-2223", "port": 2223},
+            {"name": "relay-5666", "port": 5666},
+            {"name": "relay-8082", "port": 8082},
+        ],
     }
 
 
@@ -620,8 +633,23 @@ def test_nas_plan_relay_ports_are_unique_and_sorted() -> None:
 
 def test_plans_of_an_empty_site() -> None:
     empty = normalize_relay46([])
-    assert vps_plan(empty, "nas.example.com") == {"certificates": [], "sites": [], "http_relays": [], "streams": []}
-    assert nas_plan(empty) == {"certificates": [], "sites": [], "http_relays": [], "streams": [], "relay_ports": []}
+    edge = [{"name": "http", "port": 80}, {"name": "https", "port": 443}]
+    assert vps_plan(empty, "nas.example.com") == {
+        "certificates": [],
+        "sites": [],
+        "http_relays": [],
+        "streams": [],
+        "ufw_rules": edge,
+    }
+    assert nas_plan(empty) == {
+        "certificates": [],
+        "sites": [],
+        "http_relays": [],
+        "streams": [],
+        "relay_ports": [],
+        "ufw_rules": edge,
+        "ufw_relay_rules": [],
+    }
 
 
 def test_plans_do_not_share_timeouts_with_the_configuration() -> None:

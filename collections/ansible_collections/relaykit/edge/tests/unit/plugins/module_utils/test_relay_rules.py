@@ -301,3 +301,21 @@ def test_counters_of_relays_sharing_a_port_on_different_addresses_are_distinct()
     a_in, a_out, b_in, b_out = counters
     assert a_in != b_in, "relay a's 'in' counter also counts relay b's traffic"
     assert a_out != b_out, "relay a's 'out' counter also counts relay b's traffic"
+
+
+def test_ufw_rules_open_the_socat_relays_only() -> None:
+    result = build(
+        relays(
+            "50025;25;mail.example.com;TCP",
+            "51820;51820;198.51.100.7;UDP",
+            {"name": "fast", "listen_port": 50030, "target_host": V4, "target_port": 9, "engine": "kernel"},
+        ),
+        {},
+    )
+    assert result["ufw_rules"] == [{"name": "tcp-50025", "port": 50025, "proto": "tcp"}]
+
+
+def test_ip_literal_targets_need_no_resolving() -> None:
+    result = build(relays("51820;51820;198.51.100.7;UDP", f"51821;51821;{V6};UDP"), {})
+    assert result["uses"] == {"udp-51820": {"ipv4": V4}, "udp-51821": {"ipv6": V6}}
+    assert result["unreachable"] == []
