@@ -5,6 +5,7 @@
 
     bench/run.py            the full run (3 repetitions, 5 s a figure): make bench
     bench/run.py --quick    one short repetition, the smoke run of make test
+    bench/run.py --control  only what converges cost: relay hosts, a fleet of 8, the lab's site
     bench/run.py --down     remove the benchmark's hosts and networks
 
 It brings up its own topology (bench/inventory/hosts.yml: client -> relay -> target as
@@ -618,6 +619,9 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
     parser.add_argument("--seconds", type=int, default=5, help="seconds a bulk or rate figure (default 5)")
     parser.add_argument("--down", action="store_true", help="remove the benchmark's hosts and networks")
+    parser.add_argument(
+        "--control", action="store_true", help="only the control plane and the lab site: what a converge costs"
+    )
     args = parser.parse_args()
     if args.down:
         down()
@@ -634,16 +638,21 @@ def main() -> int:
     try:
         run("lab/lab.sh", "image", RELEASE)
         ensure_networks()
-        ensure_hosts(DATA_HOSTS)
-        log("deploying: tools on client and target, relays with playbooks/relays.yml")
-        playbook("bench/provision.yml")
-        playbook("playbooks/relays.yml", "bench-relay")
-        series = data_plane(reps, seconds, meta["burst"], meta["idle"], hold=2.0 if args.quick else 5.0)
+        series = None
+        if not args.control:
+            ensure_hosts(DATA_HOSTS)
+            log("deploying: tools on client and target, relays with playbooks/relays.yml")
+            playbook("bench/provision.yml")
+            playbook("playbooks/relays.yml", "bench-relay")
+            series = data_plane(reps, seconds, meta["burst"], meta["idle"], hold=2.0 if args.quick else 5.0)
         control = control_plane(reps)
         control.update({"control.lab_rerun_s": None} if args.quick else lab_site(reps))
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
+    if series is None:
+        print("SUMMARY " + json.dumps({**control, "date": meta["date"], "machine": meta["machine"], "reps": reps}))
+        return 0
     result = summary(series, control)
     print(table(result, meta))
     print("SUMMARY " + json.dumps({**result, "date": meta["date"], "machine": meta["machine"], "reps": reps}))

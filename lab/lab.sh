@@ -217,7 +217,8 @@ ensure_host() {
     [ "$(docker container inspect --format '{{.State.Running}}' "$container")" = true ] \
       || docker start "$container" >/dev/null
   else
-    [ "$docker_inside" = yes ] && volumes=(-v /var/lib/docker -v /var/lib/containerd)
+    # Hosts with Docker inside load the service images from the archives, mounted where they are.
+    [ "$docker_inside" = yes ] && volumes=(-v /var/lib/docker -v /var/lib/containerd -v "$IMAGES_DIR:/var/lib/relaykit-lab/images:ro")
     log "starting host $name ($RELEASE, $(host_ip4 "$suffix"), $(host_ip6 "$suffix"))"
     docker run -d --name "$container" --hostname "$name" \
       --privileged --cgroupns=private \

@@ -53,6 +53,12 @@ options:
     type: str
     choices: [auto, skip, fail]
     default: auto
+  modules_load_path:
+    description:
+      - A C(modules-load.d) file listing O(load_modules), so that systemd-modules-load loads them at boot before
+        systemd-sysctl applies the profile; removed when O(load_modules) is empty and with O(state=absent).
+      - Unset, no such file is managed.
+    type: path
   load_modules:
     description:
       - Kernel modules to load before the keys are read, for example C(nf_conntrack), whose keys
@@ -198,6 +204,7 @@ def ensure_present(module: AnsibleModule) -> dict:
     dropped = plan_restore(state_file(module), previous, params["proc_root"], keep=frozenset(params["settings"]))
     changed_keys = [state.key for state in result.to_write] + sorted(dropped)
 
+    modules_file = ModulesLoadFile(params["modules_load_path"], params["load_modules"])
     if not module.check_mode:
         restored = restore_or_warn(module, dropped)
         apply_values(result, params["proc_root"])
@@ -205,9 +212,11 @@ def ensure_present(module: AnsibleModule) -> dict:
         update_originals(state_file(module), result, forget=restored | (unmanaged - set(dropped)))
         if file_changed:
             write_text_atomic(params["path"], content)
+        modules_file.apply()
 
     return {
-        "changed": bool(file_changed or changed_keys or loaded),
+        "changed": bool(file_changed or changed_keys or loaded or modules_file.changed),
+        "modules_load_changed": modules_file.changed,
         "changed_keys": changed_keys,
         "skipped_keys": [{"key": s.key, "value": s.desired, "reason": s.reason} for s in result.skipped],
         "applied": {s.key: s.desired for s in result.keys if s.settable},
@@ -215,8 +224,9 @@ def ensure_present(module: AnsibleModule) -> dict:
         "file_changed": file_changed,
         "container": container,
         "diff": {
-            "before": live_and_file(before_file, {s.key: s.current for s in result.keys}),
-            "after": live_and_file(content, {s.key: (s.desired if s.settable else s.current) for s in result.keys}),
+            "before": modules_file.diff("before") + live_and_file(before_file, {s.key: s.current for s in result.keys}),
+            "after": modules_file.diff("after")
+            + live_and_file(content, {s.key: (s.desired if s.settable else s.current) for s in result.keys}),
             "before_header": params["path"],
             "after_header": params["path"],
         },
@@ -229,13 +239,16 @@ def ensure_absent(module: AnsibleModule) -> dict:
     profile_values = parse(before_file) if before_file else {}
     restore = plan_restore(state_file(module), profile_values, params["proc_root"])
     file_changed = before_file is not None
+    modules_file = ModulesLoadFile(params["modules_load_path"], [])
     if not module.check_mode:
         failed = set(restore) - restore_or_warn(module, restore)
         update_originals(state_file(module), None, forget=set(read_originals(state_file(module))) - failed)
         if before_file is not None:
             os.unlink(params["path"])
+        modules_file.apply()
     return {
-        "changed": bool(file_changed or restore),
+        "changed": bool(file_changed or restore or modules_file.changed),
+        "modules_load_changed": modules_file.changed,
         "changed_keys": sorted(restore),
         "skipped_keys": [],
         "applied": {},
@@ -243,12 +256,45 @@ def ensure_absent(module: AnsibleModule) -> dict:
         "file_changed": file_changed,
         "container": in_container(),
         "diff": {
-            "before": live_and_file(before_file, {k: profile_values.get(k) for k in restore}),
-            "after": live_and_file(None, dict(restore)),
+            "before": modules_file.diff("before")
+            + live_and_file(before_file, {k: profile_values.get(k) for k in restore}),
+            "after": modules_file.diff("after") + live_and_file(None, dict(restore)),
             "before_header": params["path"],
             "after_header": params["path"],
         },
     }
+
+
+class ModulesLoadFile:
+    """The modules-load.d file of the profile's modules: written when it differs, removed when none is wanted."""
+
+    def __init__(self, path: str | None, modules: list[str]) -> None:
+        self.path = path
+        self.content = render_modules_load(modules) if modules else None
+        self.before = read_text(path) if path is not None else None
+        self.changed = path is not None and self.before != self.content
+
+    def diff(self, which: str) -> str:
+        """A line for the profile's diff: what the modules-load file holds before or after."""
+        if self.path is None:
+            return ""
+        text = self.before if which == "before" else self.content
+        modules = [line for line in (text or "").splitlines() if line and not line.startswith("#")]
+        return f"# modules-load {self.path}: {' '.join(modules) or '(no file)'}\n"
+
+    def apply(self) -> None:
+        if not self.changed or self.path is None:
+            return
+        if self.content is None:
+            os.unlink(self.path)
+        else:
+            write_text_atomic(self.path, self.content)
+
+
+def render_modules_load(modules: list[str]) -> str:
+    return "# Managed by relaykit: loaded by systemd-modules-load at boot, before systemd-sysctl runs.\n" + "".join(
+        f"{name}\n" for name in modules
+    )
 
 
 def live_and_file(content: str | None, live: dict) -> str:
@@ -264,6 +310,7 @@ def main() -> None:
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "unsettable": {"type": "str", "choices": ["auto", "skip", "fail"], "default": "auto"},
             "load_modules": {"type": "list", "elements": "str", "default": []},
+            "modules_load_path": {"type": "path"},
             "state_dir": {"type": "path", "default": "/var/lib/relaykit"},
             "proc_root": {"type": "path", "default": "/proc/sys"},
         },

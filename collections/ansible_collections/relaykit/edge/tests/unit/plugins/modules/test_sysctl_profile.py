@@ -336,3 +336,30 @@ def test_two_profiles_with_one_file_name_keep_separate_records(host: Host, tmp_p
     run_module(host.args(path=str(other), settings={"net.core.somaxconn": 8192}))
     records = sorted(p.name for p in host.state_dir.iterdir())
     assert len(records) == 2, records
+
+
+def test_modules_load_file_follows_load_modules(host: Host, tmp_path: Path, container: dict[str, bool]) -> None:
+    container["value"] = True  # no modprobe here: the boot file is what is under test
+    modules_load = tmp_path / "etc" / "modules-load.d" / "relaykit.conf"
+    args = host.args(settings=SETTINGS, load_modules=["nf_conntrack"], modules_load_path=str(modules_load))
+
+    checked = run_module({**args, "_ansible_check_mode": True, "_ansible_diff": True})
+    assert checked["modules_load_changed"] is True
+    assert not modules_load.exists()
+    assert f"# modules-load {modules_load}: nf_conntrack\n" in checked["diff"]["after"]
+
+    first = run_module(args)
+    assert first["changed"] is True
+    assert modules_load.read_text().splitlines()[1:] == ["nf_conntrack"]
+    again = run_module(args)
+    assert again["changed"] is False
+    assert again["modules_load_changed"] is False
+
+    none = run_module({**args, "load_modules": []})
+    assert none["modules_load_changed"] is True
+    assert not modules_load.exists()
+
+    run_module({**args})
+    gone = run_module(host.args(state="absent", modules_load_path=str(modules_load)))
+    assert gone["modules_load_changed"] is True
+    assert not modules_load.exists()

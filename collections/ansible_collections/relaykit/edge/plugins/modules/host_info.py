@@ -1,0 +1,157 @@
+#!/usr/bin/python
+# Copyright (c) relaykit contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: host_info
+short_description: What a host is and what relaykit has on it, read once before any role changes anything
+version_added: 0.2.0
+description:
+  - Read-only. One call tells the roles which init system and firewall manager they live beside, and gives them a
+    snapshot of the state they would otherwise each ask for again, so that a run that changes nothing asks once.
+  - C(ufw) is C(installed) when its command exists, C(enabled) when C(/etc/ufw/ufw.conf) says C(ENABLED=yes)
+    (ufw then loads its rules at every boot), and C(active) when its chains are loaded now.
+  - C(firewalld) and C(nftables) report their service's C(systemctl is-active) and C(is-enabled) states.
+  - C(relaykit_netfilter_owners) lists the owners of relaykit's own chains (relaykit.edge.netfilter_chains records).
+  - C(packages) lists the installed Debian packages; C(units) the state of relaykit's own systemd units and of the
+    services its roles run (cron, docker).
+author:
+  - relaykit contributors (@relaykit)
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs in check mode too.
+  diff_mode:
+    support: none
+    description: Nothing changes.
+  idempotent:
+    support: full
+    description: Never changes anything.
+options:
+  netfilter_state_dir:
+    description: Where relaykit.edge.netfilter_chains keeps its records.
+    type: path
+    default: /var/lib/relaykit/netfilter
+  unit_patterns:
+    description: The units whose state is reported (C(systemctl) patterns).
+    type: list
+    elements: str
+    default: ["relaykit*", cron.service, docker.service]
+"""
+
+EXAMPLES = r"""
+- name: Find what the host is and what relaykit has on it
+  relaykit.edge.host_info:
+  register: host
+"""
+
+RETURN = r"""
+systemd:
+  description: Whether systemd is the running init system.
+  returned: always
+  type: bool
+ufw:
+  description: C(installed), C(enabled) (starts at boot) and C(active) (its chains are loaded).
+  returned: always
+  type: dict
+  sample: {installed: true, enabled: true, active: true}
+firewalld:
+  description: C(active) and C(enabled) of firewalld.service.
+  returned: always
+  type: dict
+  sample: {active: false, enabled: false}
+nftables:
+  description: C(active) and C(enabled) of nftables.service (whose start flushes the whole ruleset).
+  returned: always
+  type: dict
+  sample: {active: true, enabled: true}
+relaykit_netfilter_owners:
+  description: Owners of relaykit chains applied on this host, sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: [ctguard, relays]
+packages:
+  description: Installed Debian packages (names without architecture), sorted.
+  returned: always
+  type: list
+  elements: str
+units:
+  description:
+    - The units of O(unit_patterns) that exist, with C(enabled) (the C(is-enabled) word)
+      and C(active) (C(is-active)).
+  returned: always
+  type: dict
+  sample: {relaykit-netfilter.service: {enabled: enabled, active: active}}
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.relaykit.edge.plugins.module_utils._host_info import (
+    netfilter_owners,
+    parse_installed_packages,
+    parse_unit_files,
+    parse_units,
+    ufw_enabled,
+)
+
+SERVICES = ("firewalld.service", "nftables.service")
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "netfilter_state_dir": {"type": "path", "default": "/var/lib/relaykit/netfilter"},
+            "unit_patterns": {
+                "type": "list",
+                "elements": "str",
+                "default": ["relaykit*", "cron.service", "docker.service"],
+            },
+        },
+        supports_check_mode=True,
+    )
+    systemd = os.path.isdir("/run/systemd/system")
+    states: dict[str, dict[str, bool]] = {unit: {"active": False, "enabled": False} for unit in SERVICES}
+    units: dict[str, dict[str, str]] = {}
+    systemctl = module.get_bin_path("systemctl")
+    if systemd and systemctl:
+        for verb, key, yes in (
+            ("is-active", "active", {"active", "reloading"}),
+            ("is-enabled", "enabled", {"enabled"}),
+        ):
+            _rc, out, _err = module.run_command([systemctl, verb, *SERVICES])
+            for unit, line in zip(SERVICES, out.splitlines()):
+                states[unit][key] = line.strip() in yes
+        patterns = module.params["unit_patterns"]
+        _rc, files, _err = module.run_command([systemctl, "list-unit-files", "--no-legend", "--plain", *patterns])
+        _rc, loaded, _err = module.run_command([systemctl, "list-units", "--all", "--no-legend", "--plain", *patterns])
+        units = parse_units(parse_unit_files(files), loaded)
+    ufw = module.get_bin_path("ufw", opt_dirs=["/usr/sbin", "/sbin"])
+    iptables = module.get_bin_path("iptables", opt_dirs=["/usr/sbin", "/sbin"])
+    active = False
+    if ufw and iptables:
+        rc, _out, _err = module.run_command([iptables, "-w", "-n", "-L", "ufw-user-input"])
+        active = rc == 0
+    packages: list[str] = []
+    dpkg_query = module.get_bin_path("dpkg-query")
+    if dpkg_query:
+        _rc, out, _err = module.run_command([dpkg_query, "-W", "-f", "${Package} ${db:Status-Abbrev}\n"])
+        packages = parse_installed_packages(out)
+    module.exit_json(
+        changed=False,
+        systemd=systemd,
+        ufw={"installed": ufw is not None, "enabled": ufw is not None and ufw_enabled(), "active": active},
+        firewalld=states["firewalld.service"],
+        nftables=states["nftables.service"],
+        relaykit_netfilter_owners=netfilter_owners(module.params["netfilter_state_dir"]),
+        packages=packages,
+        units=units,
+    )
+
+
+if __name__ == "__main__":
+    main()
