@@ -645,6 +645,12 @@ def main() -> int:
             playbook("bench/provision.yml")
             playbook("playbooks/relays.yml", "bench-relay")
             series = data_plane(reps, seconds, meta["burst"], meta["idle"], hold=2.0 if args.quick else 5.0)
+        else:
+            # The control plane's relays point at the target: without it every run's health check
+            # would wait out its timeouts, and the figures would time those, not the converge.
+            ensure_hosts({"target": DATA_HOSTS["target"]})
+            log("deploying: the target's tools")
+            playbook("bench/provision.yml", "bench-target")
         control = control_plane(reps)
         control.update({"control.lab_rerun_s": None} if args.quick else lab_site(reps))
     except BenchError as error:

@@ -10,6 +10,7 @@ import re
 from ansible_collections.relaykit.edge.plugins.module_utils._packages import parse_installed
 
 UFW_CONF = "/etc/ufw/ufw.conf"
+SMALL_FILE = 1 << 20
 RECORD_RE = re.compile(r"(?P<owner>[a-z0-9-]+)\.ipv[46]\.json")
 
 
@@ -58,3 +59,38 @@ def parse_units(files: dict[str, str], loaded: str) -> dict[str, dict[str, str]]
         name: {"enabled": files.get(name, "not-found"), "active": active.get(name, "inactive")}
         for name in sorted(set(files) | set(active))
     }
+
+
+def parse_docker_images(output: str) -> dict[str, str]:
+    """``docker image ls --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}'``: reference -> image id.
+
+    Untagged images (``<none>``) name no reference and are left out.
+    """
+    found: dict[str, str] = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and "<none>" not in parts[0]:
+            found[parts[0]] = parts[1]
+    return found
+
+
+def image_reference(name: str) -> str:
+    """The reference ``docker image ls`` shows for ``name``: a missing tag is ``latest``."""
+    last = name.rsplit("/", 1)[-1]
+    return name if ":" in last or "@" in last else f"{name}:latest"
+
+
+def images_missing(references: list[str], held: dict[str, str]) -> list[str]:
+    """The references of ``references`` that are not among the engine's images ``held``."""
+    return [name for name in references if image_reference(name) not in held]
+
+
+def read_small_file(path: str) -> str | None:
+    """The text of a regular file up to 1 MiB; None when it does not exist (or is no such file)."""
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > SMALL_FILE:
+            return None
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None

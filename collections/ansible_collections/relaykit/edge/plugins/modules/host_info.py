@@ -17,6 +17,8 @@ description:
   - C(relaykit_netfilter_owners) lists the owners of relaykit's own chains (relaykit.edge.netfilter_chains records).
   - C(packages) lists the installed Debian packages; C(units) the state of relaykit's own systemd units and of the
     services its roles run (cron, docker).
+  - C(docker) says what the Docker CLI finds, where it is installed, the engine's and Compose's versions and the
+    images the engine holds; C(files) holds the text of the small configuration files of O(read_files).
 author:
   - relaykit contributors (@relaykit)
 attributes:
@@ -39,6 +41,18 @@ options:
     type: list
     elements: str
     default: ["relaykit*", cron.service, docker.service]
+  read_files:
+    description:
+      - Configuration files whose text is returned in RV(files) (C(null) for a file that does not exist).
+      - Only regular files up to 1 MiB; never name a file that holds a secret, the result is shown with C(-v).
+    type: list
+    elements: path
+    default: []
+  paths:
+    description: Paths whose existence is returned in RV(exists) (for files whose text is none of the run's business).
+    type: list
+    elements: path
+    default: []
 """
 
 EXAMPLES = r"""
@@ -85,21 +99,81 @@ units:
   returned: always
   type: dict
   sample: {relaykit-netfilter.service: {enabled: enabled, active: active}}
+docker:
+  description:
+    - C(cli) (the C(docker) command exists); C(server_rc), C(server_version) and C(server_error) of
+      C(docker version); C(compose_rc) and C(compose_version) of C(docker compose version --short);
+      C(images), every C(repository:tag) the engine holds with its image id.
+    - Without the CLI, C(cli) is false, both rc are 127 and C(images) is empty.
+  returned: always
+  type: dict
+  sample:
+    cli: true
+    server_rc: 0
+    server_version: 26.1.5
+    server_error: ""
+    compose_rc: 0
+    compose_version: 2.26.1
+    images: {"relaykit/nginx:lab-trixie": "sha256:5f1d..."}
+files:
+  description: The text of each file of O(read_files); C(null) where it does not exist.
+  returned: always
+  type: dict
+  sample: {/etc/docker/daemon.json: '{"log-driver": "journald"}'}
+exists:
+  description: Whether each path of O(paths) exists.
+  returned: always
+  type: dict
+  sample: {/etc/systemd/system/docker.service.d/relaykit-proxy.conf: false}
 """
 
 import os
+from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.relaykit.edge.plugins.module_utils._host_info import (
     netfilter_owners,
+    parse_docker_images,
     parse_installed_packages,
     parse_unit_files,
     parse_units,
+    read_small_file,
     ufw_enabled,
 )
 
 SERVICES = ("firewalld.service", "nftables.service")
+
+
+def docker_state(module: AnsibleModule) -> dict[str, Any]:
+    """What the Docker CLI says: engine and Compose versions and the images (no CLI: rc 127 for both)."""
+    docker = module.get_bin_path("docker")
+    if not docker:
+        return {
+            "cli": False,
+            "server_rc": 127,
+            "server_version": "",
+            "server_error": "docker: command not found",
+            "compose_rc": 127,
+            "compose_version": "",
+            "images": {},
+        }
+    server_rc, server_out, server_err = module.run_command([docker, "version", "--format", "{{.Server.Version}}"])
+    compose_rc, compose_out, _err = module.run_command([docker, "compose", "version", "--short"])
+    images: dict[str, str] = {}
+    if server_rc == 0:
+        fmt = "{{.Repository}}:{{.Tag}} {{.ID}}"
+        rc, out, _err = module.run_command([docker, "image", "ls", "--no-trunc", "--format", fmt])
+        images = parse_docker_images(out) if rc == 0 else {}
+    return {
+        "cli": True,
+        "server_rc": server_rc,
+        "server_version": server_out.strip() if server_rc == 0 else "",
+        "server_error": server_err.strip(),
+        "compose_rc": compose_rc,
+        "compose_version": compose_out.strip() if compose_rc == 0 else "",
+        "images": images,
+    }
 
 
 def main() -> None:
@@ -111,6 +185,8 @@ def main() -> None:
                 "elements": "str",
                 "default": ["relaykit*", "cron.service", "docker.service"],
             },
+            "read_files": {"type": "list", "elements": "path", "default": []},
+            "paths": {"type": "list", "elements": "path", "default": []},
         },
         supports_check_mode=True,
     )
@@ -150,6 +226,9 @@ def main() -> None:
         relaykit_netfilter_owners=netfilter_owners(module.params["netfilter_state_dir"]),
         packages=packages,
         units=units,
+        docker=docker_state(module),
+        files={path: read_small_file(path) for path in module.params["read_files"]},
+        exists={path: os.path.lexists(path) for path in module.params["paths"]},
     )
 
 
