@@ -53,6 +53,32 @@ HOSTS: dict[str, tuple[dict[str, str], str, str | None]] = {
     "raspios-bookworm-armhf-on-arm64": (facts("Debian", "12.11", "bookworm", "aarch64"), "armhf", None),
     # Compose v2 already there: nothing to choose, even where there would be no source.
     "debian-bookworm-armhf-with-compose": (facts("Debian", "12.11", "bookworm", "armv7l"), "armhf", "2.29.1"),
+    # The preflight role's snapshot (relaykit.edge.host_info) is in the play: the role does not ask again.
+    "debian-trixie-snapshot-with-compose": (facts("Debian", "13.1", "trixie", "x86_64"), "amd64", None),
+    "debian-trixie-snapshot-without-engine": (facts("Debian", "13.1", "trixie", "x86_64"), "amd64", None),
+}
+
+
+def snapshot(server_rc: int, compose_rc: int, compose_version: str) -> dict[str, Any]:
+    return {
+        "docker": {
+            "cli": server_rc != 127,
+            "server_rc": server_rc,
+            "server_version": "26.1.5" if server_rc == 0 else "",
+            "server_error": "" if server_rc == 0 else "docker: command not found",
+            "compose_rc": compose_rc,
+            "compose_version": compose_version,
+            "images": {},
+        },
+        "files": {},
+        "exists": {},
+    }
+
+
+# host: preflight_host as relaykit.edge.host_info returns it (hosts not named here have none).
+SNAPSHOTS = {
+    "debian-trixie-snapshot-with-compose": snapshot(0, 0, "2.26.1"),
+    "debian-trixie-snapshot-without-engine": snapshot(127, 127, ""),
 }
 
 PLAYBOOK = """\
@@ -93,6 +119,8 @@ PLAYBOOK = """\
           'failure': preflight_failure | default(None), 'failed_task': preflight_failed_task | default(None)}
           | to_json | b64encode }}
 """
+ASK_ENGINE = "docker version --format {{.Server.Version}}"
+ASK_COMPOSE = "docker compose version --short"
 CHOOSE = "Choose the distribution's Compose v2 package, else the pinned .deb for the host's architecture"
 RESULT_RE = re.compile(r"compose-result:([a-z0-9-]+):([A-Za-z0-9+/=]+)")
 
@@ -129,6 +157,7 @@ def preflight(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "ansible_python_interpreter": sys.executable,
             "fake_bin": str(fake_bin),
             "fake_facts": host_facts,
+            **({"preflight_host": SNAPSHOTS[name]} if name in SNAPSHOTS else {}),
         }
     inventory = base / "hosts.yml"
     inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
@@ -197,7 +226,7 @@ def test_the_source_is_chosen_by_distribution_release_and_architecture(
     assert found["failure"] is None, found["failure"]
     assert found["missing"] is True
     assert found["chosen"] == expected
-    assert found["calls"] == ["docker compose version --short", "dpkg --print-architecture"]
+    assert found["calls"] == [ASK_ENGINE, ASK_COMPOSE, "dpkg --print-architecture"]
 
 
 @pytest.mark.parametrize(
@@ -228,13 +257,24 @@ def test_no_source_fails_the_preflight_naming_the_architecture_and_the_variable(
     assert found["failed_task"] == CHOOSE, found
     for part in expected:
         assert part in found["failure"], f"{part!r} missing from {found['failure']!r}"
-    assert found["calls"] == ["docker compose version --short", "dpkg --print-architecture"]
+    assert found["calls"] == [ASK_ENGINE, ASK_COMPOSE, "dpkg --print-architecture"]
 
 
 def test_a_host_with_compose_v2_needs_no_source(preflight: dict[str, Any]) -> None:
     found = result(preflight, "debian-bookworm-armhf-with-compose")
     assert found == {**found, "missing": False, "chosen": None, "failure": None, "failed_task": None}
-    assert found["calls"] == ["docker compose version --short"]
+    assert found["calls"] == [ASK_ENGINE, ASK_COMPOSE]
+
+
+def test_the_preflight_snapshot_spares_asking_docker_again(preflight: dict[str, Any]) -> None:
+    found = result(preflight, "debian-trixie-snapshot-with-compose")
+    assert found == {**found, "missing": False, "chosen": None, "failure": None}
+    assert found["calls"] == []
+    # A snapshot taken before the engine was installed: Compose is missing, chosen without asking docker.
+    found = result(preflight, "debian-trixie-snapshot-without-engine")
+    assert found["missing"] is True
+    assert found["chosen"] == apt("docker-compose", "docker_engine_compose_packages.Debian")
+    assert found["calls"] == ["dpkg --print-architecture"]
 
 
 def test_the_preflight_comes_before_the_engine_is_installed(tmp_path: Path) -> None:
@@ -258,7 +298,9 @@ def test_the_preflight_comes_before_the_engine_is_installed(tmp_path: Path) -> N
     )
     assert names[0].startswith("Validating arguments against arg spec"), names
     assert names[1:choose] == [
+        "Ask the Docker Engine for its version",
         "Ask for the Compose version",
+        "Note the engine's and Compose's versions",
         "Note whether the host lacks Compose v2",
         "Find the host's distribution and architecture",
         "Ask dpkg for the host's package architecture",
