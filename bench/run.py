@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -52,6 +53,7 @@ RELEASE = os.environ.get("LAB_RELEASE", "trixie")
 IMAGE = f"relaykit/debian-systemd:{RELEASE}"
 SSH_KEY = REPO / "lab" / ".state" / "ssh" / "id_ed25519.pub"
 LABEL = "org.relaykit.bench"
+KEY_LABEL = f"{LABEL}.key"
 PREFIX = "relaykit-bench-"
 NETWORKS = {"front": ("198.18.30", "fd00:18:30::"), "back": ("198.18.31", "fd00:18:31::")}
 DATA_HOSTS = {"client": [("front", 30)], "relay": [("front", 10), ("back", 10)], "target": [("back", 20)]}
@@ -131,10 +133,22 @@ def exists(kind: str, name: str) -> bool:
     return subprocess.run(inspect, capture_output=True, check=False).returncode == 0
 
 
+def label_of(container: str, label: str) -> str:
+    template = f'{{{{ index .Config.Labels "{label}" }}}}'
+    return run("docker", "container", "inspect", "--format", template, container).strip()
+
+
+def ssh_key_id() -> str:
+    """Which key the hosts mount, as lab/lab.sh names it (16 hex digits of its sha256)."""
+    return hashlib.sha256(SSH_KEY.read_bytes()).hexdigest()[:16]
+
+
 def ensure_hosts(hosts: dict[str, list[tuple[str, int]]], fresh: bool = False) -> None:
     for name, links in hosts.items():
         container = PREFIX + name
-        if fresh and exists("container", container):
+        if exists("container", container) and (fresh or label_of(container, KEY_LABEL) != ssh_key_id()):
+            # A host that outlived the key it mounts (a new clone at the same path makes a new
+            # key; a running container keeps the old file) would refuse the controller.
             run("docker", "rm", "-f", "-v", container)
         if exists("container", container):
             run("docker", "start", container)
@@ -145,7 +159,8 @@ def ensure_hosts(hosts: dict[str, list[tuple[str, int]]], fresh: bool = False) -
             "docker", "run", "-d", "--name", container, "--hostname", PREFIX + name,
             "--privileged", "--cgroupns=private", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
             "--network", PREFIX + first, "--ip", f"{v4}.{suffix}", "--ip6", f"{v6}{suffix}",
-            "--label", f"{LABEL}=1", "-v", f"{SSH_KEY}:/etc/ssh/relaykit-lab/authorized_keys:ro", IMAGE,
+            "--label", f"{LABEL}=1", "--label", f"{KEY_LABEL}={ssh_key_id()}",
+            "-v", f"{SSH_KEY}:/etc/ssh/relaykit-lab/authorized_keys:ro", IMAGE,
         )  # fmt: skip
         for network, suffix_ in others:
             v4, v6 = NETWORKS[network]

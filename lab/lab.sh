@@ -135,6 +135,12 @@ ensure_ssh_key() {
   log "made the lab's SSH key $SSH_DIR/id_ed25519"
 }
 
+# Which key a host was started with (a label): a host that outlived the key it mounted (a new
+# clone at the same path makes a new key; a running container keeps the old file) is replaced.
+ssh_key_id() {
+  sha256sum <"$SSH_DIR/id_ed25519.pub" | cut -c1-16
+}
+
 build_base_image() {
   local release=$1 image want have
   image=$(image_of "$release")
@@ -211,6 +217,9 @@ ensure_host() {
     if [ "$have" != "$RELEASE" ]; then
       log "host $name runs ${have:-an older lab image}, LAB_RELEASE is $RELEASE: replacing it"
       docker rm -f -v "$container" >/dev/null
+    elif [ "$(docker container inspect --format "{{ index .Config.Labels \"$LABEL.key\" }}" "$container")" != "$(ssh_key_id)" ]; then
+      log "host $name was started with another SSH key than $SSH_DIR/id_ed25519: replacing it"
+      docker rm -f -v "$container" >/dev/null
     fi
   fi
   if docker container inspect "$container" >/dev/null 2>&1; then
@@ -224,7 +233,7 @@ ensure_host() {
       --privileged --cgroupns=private \
       --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
       --network "$NETWORK" --ip "$(host_ip4 "$suffix")" --ip6 "$(host_ip6 "$suffix")" \
-      --label "$LABEL=1" --label "$LABEL.host=$name" --label "$LABEL.release=$RELEASE" \
+      --label "$LABEL=1" --label "$LABEL.host=$name" --label "$LABEL.release=$RELEASE" --label "$LABEL.key=$(ssh_key_id)" \
       -v "$SSH_DIR/id_ed25519.pub:/etc/ssh/relaykit-lab/authorized_keys:ro" \
       "${volumes[@]}" "$IMAGE" >/dev/null
   fi

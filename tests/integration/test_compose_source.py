@@ -56,6 +56,8 @@ HOSTS: dict[str, tuple[dict[str, str], str, str | None]] = {
     # The preflight role's snapshot (relaykit.edge.host_info) is in the play: the role does not ask again.
     "debian-trixie-snapshot-with-compose": (facts("Debian", "13.1", "trixie", "x86_64"), "amd64", None),
     "debian-trixie-snapshot-without-engine": (facts("Debian", "13.1", "trixie", "x86_64"), "amd64", None),
+    # A snapshot without the Docker part (preflight_docker false: a play that runs no Docker of relaykit's).
+    "debian-trixie-snapshot-without-docker": (facts("Debian", "13.1", "trixie", "x86_64"), "amd64", "2.26.1"),
 }
 
 
@@ -79,6 +81,7 @@ def snapshot(server_rc: int, compose_rc: int, compose_version: str) -> dict[str,
 SNAPSHOTS = {
     "debian-trixie-snapshot-with-compose": snapshot(0, 0, "2.26.1"),
     "debian-trixie-snapshot-without-engine": snapshot(127, 127, ""),
+    "debian-trixie-snapshot-without-docker": {"files": {}, "exists": {}},
 }
 
 PLAYBOOK = """\
@@ -275,6 +278,10 @@ def test_the_preflight_snapshot_spares_asking_docker_again(preflight: dict[str, 
     assert found["missing"] is True
     assert found["chosen"] == apt("docker-compose", "docker_engine_compose_packages.Debian")
     assert found["calls"] == ["dpkg --print-architecture"]
+    # A snapshot that did not ask Docker (preflight_docker false): the role asks itself.
+    found = result(preflight, "debian-trixie-snapshot-without-docker")
+    assert found == {**found, "missing": False, "chosen": None, "failure": None}
+    assert found["calls"] == [ASK_ENGINE, ASK_COMPOSE]
 
 
 def test_the_preflight_comes_before_the_engine_is_installed(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ description:
   - C(packages) lists the installed Debian packages; C(units) the state of relaykit's own systemd units and of the
     services its roles run (cron, docker).
   - C(docker) says what the Docker CLI finds, where it is installed, the engine's and Compose's versions and the
-    images the engine holds; C(files) holds the text of the small configuration files of O(read_files).
+    images the engine holds, when O(docker) asks for it; C(files) holds the text of the small configuration files
+    of O(read_files).
 author:
   - relaykit contributors (@relaykit)
 attributes:
@@ -53,6 +54,12 @@ options:
     type: list
     elements: path
     default: []
+  docker:
+    description:
+      - Ask the Docker CLI for the engine's and Compose's versions and the engine's images (RV(docker)).
+      - Only for hosts relaykit runs Docker on; elsewhere a Docker the host has for its own purposes is not asked.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -105,7 +112,7 @@ docker:
       C(docker version); C(compose_rc) and C(compose_version) of C(docker compose version --short);
       C(images), every C(repository:tag) the engine holds with its image id.
     - Without the CLI, C(cli) is false, both rc are 127 and C(images) is empty.
-  returned: always
+  returned: when O(docker) is true
   type: dict
   sample:
     cli: true
@@ -187,6 +194,7 @@ def main() -> None:
             },
             "read_files": {"type": "list", "elements": "path", "default": []},
             "paths": {"type": "list", "elements": "path", "default": []},
+            "docker": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -217,6 +225,7 @@ def main() -> None:
     if dpkg_query:
         _rc, out, _err = module.run_command([dpkg_query, "-W", "-f", "${Package} ${db:Status-Abbrev}\n"])
         packages = parse_installed_packages(out)
+    extra: dict[str, Any] = {"docker": docker_state(module)} if module.params["docker"] else {}
     module.exit_json(
         changed=False,
         systemd=systemd,
@@ -226,7 +235,7 @@ def main() -> None:
         relaykit_netfilter_owners=netfilter_owners(module.params["netfilter_state_dir"]),
         packages=packages,
         units=units,
-        docker=docker_state(module),
+        **extra,
         files={path: read_small_file(path) for path in module.params["read_files"]},
         exists={path: os.path.lexists(path) for path in module.params["paths"]},
     )
