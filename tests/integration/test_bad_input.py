@@ -105,6 +105,44 @@ def test_bad_option_type_fails_before_any_host_is_touched(tmp_path: Path) -> Non
     assert "port_relay_connect_timeout" in output and "int" in output, output
 
 
+# Values of the right type that socat, the kernel or systemd would refuse (or be injected by) on the
+# host, mid-run: each fails here, named by its inventory variable.
+OPTION_VALUE_CASES = [
+    ({"port_relay_keepalive_idle": 0}, ["port_relay_keepalive_idle must be 1 to 32767 seconds, got 0"]),
+    ({"port_relay_connect_timeout": -1}, ["port_relay_connect_timeout must be 1 to 3600 seconds, got -1"]),
+    ({"port_relay_keepalive_count": 1000}, ["port_relay_keepalive_count must be 1 to 127 probes, got 1000"]),
+    ({"port_relay_max_connections": -5}, ["port_relay_max_connections must be 0 to 1000000"]),
+    ({"port_relay_health_check_interval": 1}, ["port_relay_health_check_interval must be 10 to 86400 seconds"]),
+    ({"port_relay_firewall_ssh_port": 70000}, ["port_relay_firewall_ssh_port must be 1 to 65535"]),
+    # A newline would add a line (ExecStartPre=...) to every relay unit; % is a systemd specifier.
+    ({"port_relay_log_file": "/var/log/r.log\nExecStartPre=/bin/id"}, ["port_relay_log_file must be an absolute path"]),
+    ({"port_relay_log_file": "/var/log/%n.log"}, ["port_relay_log_file must be an absolute path"]),
+    ({"port_relay_log_file": "/var/log/$HOME"}, ["port_relay_log_file must be an absolute path"]),
+    ({"port_relay_log_file": "/var/log/a;b"}, ["port_relay_log_file must be an absolute path"]),
+    ({"port_relay_log_file": '/var/log/a"b'}, ["port_relay_log_file must be an absolute path"]),
+    ({"port_relay_log_file": "/var/log/a}b"}, ["port_relay_log_file must be an absolute path"]),
+    ({"port_relay_log_file": "/var/log/../../etc/passwd"}, ["port_relay_log_file must be an absolute path"]),
+    ({"port_relay_log_file": "relay.log"}, ["port_relay_log_file must be an absolute path"]),
+    # Two at once: both named.
+    (
+        {"port_relay_keepalive_interval": 0, "port_relay_backlog": 0},
+        ["port_relay_keepalive_interval must be 1 to 32767", "port_relay_backlog must be 1 to 65535"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("extra", "expected"), OPTION_VALUE_CASES)
+def test_bad_option_value_fails_before_any_host_is_touched(
+    tmp_path: Path, extra: dict[str, Any], expected: list[str]
+) -> None:
+    result = run_site(tmp_path, {"relay-bad": GOOD}, extra=extra)
+    assert_untouched(result)
+    output = result.stdout + result.stderr
+    for part in expected:
+        assert part in output, f"{part!r} missing from:\n{output}"
+    assert "_AnsibleTagged" not in output, output
+
+
 def test_good_input_does_try_the_hosts(tmp_path: Path) -> None:
     """The control case: with valid input the run goes on and reaches for the (refusing) hosts."""
     result = run_site(tmp_path, {"relay-good": GOOD})

@@ -71,7 +71,7 @@ def tcp(address: str, port: str, message: str) -> dict:
 
 def connect(address: str, port: str) -> dict:
     try:
-        with socket.create_connection((address, int(port)), timeout=3):
+        with socket.create_connection((address, int(port)), timeout=1.5):
             return {"open": True}
     except OSError as exc:
         return {"open": False, "error": str(exc)}

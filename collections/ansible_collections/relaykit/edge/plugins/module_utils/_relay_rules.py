@@ -7,7 +7,8 @@ resolved to on the relay host, to the ``chains``/``hooks`` input of netfilter_ch
 
 Per relay:
 - kernel engine (UDP, or TCP with ``engine: kernel``), in each family where the listen
-  address and a target address exist: DNAT in ``nat PREROUTING``, MASQUERADE of the
+  address and a target address exist: DNAT in ``nat PREROUTING`` of packets for the listen
+  address (on a wildcard, for an address of this host: routed traffic passes), MASQUERADE of the
   relayed flow in ``nat POSTROUTING``, two counting rules in ``filter FORWARD``
   (client -> target, target -> client) and an ACCEPT there, so a FORWARD policy of DROP
   (Docker sets one) does not stop relayed traffic;
@@ -57,6 +58,16 @@ def destination(relay: dict[str, Any], family: str) -> str:
     return f"-d {address} "
 
 
+def local_only(relay: dict[str, Any], family: str) -> str:
+    """On a wildcard, the DNAT rule matches only packets for an address of this host (after ``-p``,
+    where iptables-save puts it).
+
+    Without it a relay on all addresses would also take packets the host only routes (a client that
+    routes a third address through it, its own containers' outbound traffic) to the relay's target.
+    """
+    return "" if destination(relay, family) else "-m addrtype --dst-type LOCAL "
+
+
 def comment(relay: dict[str, Any], what: str) -> str:
     return f'-m comment --comment "relaykit:{relay["name"]}:{what}"'
 
@@ -78,7 +89,8 @@ def kernel_rules(relay: dict[str, Any], target: str, family: str) -> dict[str, l
     tracked = f"-p {proto} -m conntrack --ctstate DNAT{origin} --ctorigdstport {lport}"
     return {
         "RELAYKIT-NAT-PRE": [
-            f"{destination(relay, family)}-p {proto} -m {proto} --dport {lport} {comment(relay, 'dnat')} "
+            f"{destination(relay, family)}-p {proto} {local_only(relay, family)}-m {proto} --dport {lport} "
+            f"{comment(relay, 'dnat')} "
             f"-j DNAT --to-destination {to}"
         ],
         "RELAYKIT-NAT-POST": [f"-d {target} {tracked} -j MASQUERADE"],

@@ -143,6 +143,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, run_module
 from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
+from ansible_collections.relaykit.edge.plugins.module_utils._relay_options import PATHS, RANGES
+from ansible_collections.relaykit.edge.plugins.module_utils._relay_options import check as check_options
 from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
     SLICE,
     TARGET,
@@ -326,15 +328,9 @@ def ensure_absent(module: AnsibleModule) -> dict:
     return result
 
 
-POSITIVE = ("connect_timeout", "keepalive_idle", "keepalive_interval", "keepalive_count", "buffer_bytes", "backlog")
-
-
 def work(module: AnsibleModule) -> dict:
-    for key in POSITIVE:
-        if module.params[key] < 1:
-            raise UnitError(f"{key} must be a positive number, got {module.params[key]}")
-    if module.params["max_connections"] < 0:
-        raise UnitError(f"max_connections must be 0 (no limit) or more, got {module.params['max_connections']}")
+    # The same checks as the controller's (relaykit.edge.port_relay_options), by the module's names.
+    check_options({key: module.params[key] for key in (*RANGES, *PATHS) if key in module.params})
     return ensure_present(module) if module.params["state"] == "present" else ensure_absent(module)
 
 

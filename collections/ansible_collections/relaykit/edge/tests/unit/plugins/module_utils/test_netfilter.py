@@ -1186,7 +1186,8 @@ def test_relay_rules_apply_idempotently_in_both_families(family: str, tmp_path: 
 
     to = "[2001:db8::7]:51820" if family == "ipv6" else "198.51.100.7:51820"
     assert kernel.chain("nat", "RELAYKIT-NAT-PRE") == [
-        f'-p udp -m udp --dport 51820 -m comment --comment "relaykit:udp-51820:dnat" -j DNAT --to-destination {to}'
+        f'-p udp -m addrtype --dst-type LOCAL -m udp --dport 51820 -m comment --comment "relaykit:udp-51820:dnat" '
+        f"-j DNAT --to-destination {to}"
     ]
     assert kernel.chain("filter", "FORWARD")[:3] == ["-j RELAYKIT-ACCT-FWD", "-j RELAYKIT-FWD", "-j DOCKER-USER"]
     assert kernel.chain("filter", "INPUT")[0] == "-j RELAYKIT-ACCT-IN"

@@ -49,7 +49,7 @@ def test_udp_relay_to_an_ipv4_target() -> None:
     result = build(relays("51821;51820;vpn.example.com;UDP"), {"udp-51821": {"ipv4": [V4], "ipv6": []}})
 
     assert rules(result, "ipv4", "RELAYKIT-NAT-PRE") == [
-        '-p udp -m udp --dport 51821 -m comment --comment "relaykit:udp-51821:dnat" '
+        '-p udp -m addrtype --dst-type LOCAL -m udp --dport 51821 -m comment --comment "relaykit:udp-51821:dnat" '
         f"-j DNAT --to-destination {V4}:51820"
     ]
     assert rules(result, "ipv4", "RELAYKIT-NAT-POST") == [f"-d {V4} {tracked('udp', 51821)} -j MASQUERADE"]
@@ -72,7 +72,7 @@ def test_ipv6_target_is_bracketed_in_the_ipv6_family() -> None:
     result = build(relays(f"51820;51820;[{V6}];UDP"), {"udp-51820": {"ipv4": [], "ipv6": [V6]}})
 
     assert rules(result, "ipv6", "RELAYKIT-NAT-PRE") == [
-        '-p udp -m udp --dport 51820 -m comment --comment "relaykit:udp-51820:dnat" '
+        '-p udp -m addrtype --dst-type LOCAL -m udp --dport 51820 -m comment --comment "relaykit:udp-51820:dnat" '
         f"-j DNAT --to-destination [{V6}]:51820"
     ]
     assert rules(result, "ipv6", "RELAYKIT-NAT-POST") == [f"-d {V6} {tracked('udp', 51820)} -j MASQUERADE"]
@@ -120,7 +120,9 @@ def test_the_ipv4_wildcard_listens_in_ipv4_only_without_a_destination_match() ->
         relays("51820;51820;vpn.example.com;UDP", default_listen_address="0.0.0.0"),
         {"udp-51820": {"ipv4": [V4], "ipv6": [V6]}},
     )
-    assert rules(result, "ipv4", "RELAYKIT-NAT-PRE")[0].startswith("-p udp -m udp --dport 51820 ")
+    # Only packets for an address of this host: traffic the host merely routes is not relayed.
+    dnat = rules(result, "ipv4", "RELAYKIT-NAT-PRE")[0]
+    assert dnat.startswith("-p udp -m addrtype --dst-type LOCAL -m udp --dport 51820 ")
     assert all_rules(result, "ipv6") == []
     assert "-d 0.0.0.0" not in " ".join(all_rules(result, "ipv4"))
 
@@ -147,7 +149,8 @@ def test_a_specific_ipv6_listen_address_matches_it_in_ipv6_only() -> None:
 def test_a_tcp_relay_on_the_kernel_engine_uses_tcp_matches() -> None:
     result = build(relays("8443;443;web.example.com;TCP", default_engine="kernel"), {"tcp-8443": {"ipv4": [V4]}})
     assert rules(result, "ipv4", "RELAYKIT-NAT-PRE") == [
-        f'-p tcp -m tcp --dport 8443 -m comment --comment "relaykit:tcp-8443:dnat" -j DNAT --to-destination {V4}:443'
+        '-p tcp -m addrtype --dst-type LOCAL -m tcp --dport 8443 -m comment --comment "relaykit:tcp-8443:dnat" '
+        f"-j DNAT --to-destination {V4}:443"
     ]
     assert rules(result, "ipv4", "RELAYKIT-FWD") == [f"{tracked('tcp', 8443)} -j ACCEPT"]
     assert rules(result, "ipv4", "RELAYKIT-ACCT-IN") == []  # counted in FORWARD, not INPUT
