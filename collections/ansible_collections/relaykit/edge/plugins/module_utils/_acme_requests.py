@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from ansible_collections.relaykit.edge.plugins.module_utils._certificates import CertificateError, requested_name
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, kind
 
 CHALLENGES = ("http-01", "dns-01")
 FIELDS = ("name", "domains", "challenge")
@@ -24,7 +24,7 @@ def normalize_certificates(
     if entries is None:
         return []
     if not isinstance(entries, list):
-        raise RelaykitError(f"{field} must be a list of certificates, got {type(entries).__name__}")
+        raise RelaykitError(f"{field} must be a list of certificates, got {kind(entries)}")
     result: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, kind
 
 try:
     from cryptography import x509
@@ -57,7 +57,9 @@ UTC = timezone.utc  # datetime.UTC needs Python 3.11; hosts may run an older one
 CERTIFICATE_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.DOTALL)
 PRIVATE_KEY_BLOCK = re.compile(rb"-----BEGIN ((?:[A-Z0-9]+ )?PRIVATE KEY)-----.*?-----END \1-----", re.DOTALL)
 ANY_BLOCK_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
-DNS_NAME = re.compile(r"^(\*\.)?([a-z0-9_]([a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$")
+# Matched whole (fullmatch: "$" would also match before a trailing newline); labels of 1 to 63, the name
+# at most 253 characters, the last label not all digits (then it is an address, not a name).
+DNS_NAME = re.compile(r"(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
 
 
 class CertificateError(RelaykitError):
@@ -83,7 +85,7 @@ def requested_name(name: Any, index: int) -> str:
         normalized = normalize_name(name)
     except UnicodeError:
         raise CertificateError(f"domains: entry {index} ({name!r}) is not a valid DNS name") from None
-    if not DNS_NAME.match(normalized):
+    if not DNS_NAME.fullmatch(normalized) or len(normalized) > 253 or normalized.rsplit(".", 1)[-1].isdigit():
         raise CertificateError(
             f"domains: entry {index} ({name!r}) is not a valid DNS name"
             " (a wildcard is only allowed as the whole leftmost label, as in *.example.com)"
@@ -296,7 +298,7 @@ def validate(domains: Any, renew_before_days: Any) -> list[str]:
     if domains is None:
         domains = []
     if isinstance(domains, str) or not isinstance(domains, (list, tuple)):
-        raise CertificateError(f"domains: must be a list of DNS names, got {type(domains).__name__}")
+        raise CertificateError(f"domains: must be a list of DNS names, got {kind(domains)}")
     if isinstance(renew_before_days, bool) or not isinstance(renew_before_days, int):
         raise CertificateError(f"renew_before_days: must be an integer, got {renew_before_days!r}")
     if renew_before_days < 0:

@@ -8,6 +8,21 @@ from collections.abc import Callable
 from typing import Any
 
 
+def kind(value: Any) -> str:
+    """What a value is, in the inventory's words (never a Python or Ansible type name such as _AnsibleTaggedStr)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list" if isinstance(value, (list, tuple)) else "a value"
+
+
 class RelaykitError(Exception):
     """A failure to report to the user, with a message that names the field and what was expected."""
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ansible_collections.relaykit.edge.plugins.module_utils._certificates import CertificateError, requested_name
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import kind as kind_of
 from ansible_collections.relaykit.edge.plugins.module_utils._relays import ip_version, valid_host
 
 SERVICE_FIELDS = ("name", "domain", "backend_port", "websocket", "host_header", "timeout", "local_backend")
@@ -37,7 +38,10 @@ DEFAULT_HTTP_PORT = 80
 DEFAULT_HTTPS_PORT = 443
 NAS_LOOPBACK = "127.0.0.1"
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
-ZONE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# A Cloudflare zone id: 32 hexadecimal digits (the DDNS job and the API take nothing else).
+ZONE_ID_RE = re.compile(r"[0-9a-f]{32}")
+# nginx takes timeouts as a number of seconds; a day is more than any proxy should wait.
+MAX_TIMEOUT_SECONDS = 86400
 USER_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")
 HOST_PORT_EXAMPLES = "host:port, as in 192.168.0.2:80, nas.lan:80 or [fd00::5]:80"
 
@@ -73,7 +77,7 @@ def describe(label: str, index: int, entry: Any) -> str:
 
 def check_fields(where: str, entry: Any, fields: tuple[str, ...], what: str) -> Mapping[str, Any]:
     if not isinstance(entry, Mapping):
-        raise fail(f"{where} must be a mapping ({what}), got {type(entry).__name__}")
+        raise fail(f"{where} must be a mapping ({what}), got {kind_of(entry)}")
     unknown = sorted(str(key) for key in entry if key not in fields)
     if unknown:
         raise fail(f"{where}: unknown field {unknown[0]!r}; expected {', '.join(fields)}")
@@ -90,8 +94,8 @@ def parse_bool(where: str, field: str, value: Any, default: bool) -> bool:
 
 def parse_positive(where: str, field: str, value: Any) -> int:
     text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
-    if not text.isascii() or not text.isdigit() or int(text) < 1:
-        raise fail(f"{where}: {field} must be a positive number of seconds, got {value!r}")
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_TIMEOUT_SECONDS:
+        raise fail(f"{where}: {field} must be 1 to {MAX_TIMEOUT_SECONDS} seconds, got {text or kind_of(value)}")
     return int(text)
 
 
@@ -244,7 +248,7 @@ def normalize_list(label: str, entries: Any, normalize_entry: Any) -> list[dict[
     if entries is None:
         return []
     if not isinstance(entries, list):
-        raise fail(f"{label} must be a list of mappings, got {type(entries).__name__}")
+        raise fail(f"{label} must be a list of mappings, got {kind_of(entries)}")
     return [normalize_entry(describe(label, index, entry), entry) for index, entry in enumerate(entries)]
 
 
@@ -253,9 +257,7 @@ def normalize_cloudflare(label: str, value: Any) -> dict[str, Any]:
     if value is None:
         value = {}
     if not isinstance(value, Mapping):
-        raise fail(
-            f"{label} must be a mapping with enabled, api_token, zone_id and proxied, got {type(value).__name__}"
-        )
+        raise fail(f"{label} must be a mapping with enabled, api_token, zone_id and proxied, got {kind_of(value)}")
     unknown = sorted(str(key) for key in value if key not in CLOUDFLARE_FIELDS)
     if unknown:
         raise fail(f"{label}: unknown field {unknown[0]!r}; expected {', '.join(CLOUDFLARE_FIELDS)}")
@@ -265,7 +267,7 @@ def normalize_cloudflare(label: str, value: Any) -> dict[str, Any]:
     if token is None:
         token = ""
     if not isinstance(token, str):
-        raise fail(f"{label}: api_token must be a string (its value is not shown), got a {type(token).__name__}")
+        raise fail(f"{label}: api_token must be a string (its value is not shown), got {kind_of(token)}")
     zone_id = value.get("zone_id")
     if zone_id is None:
         zone_id = ""
@@ -279,8 +281,10 @@ def normalize_cloudflare(label: str, value: Any) -> dict[str, Any]:
         )
     if enabled and not zone_id:
         raise fail(f"{label}: enabled is true but zone_id is missing or empty (the id of the domain's Cloudflare zone)")
+    if enabled:
+        zone_id = zone_id.lower()
     if zone_id and enabled and not ZONE_ID_RE.fullmatch(zone_id):
-        raise fail(f"{label}: zone_id must be letters, digits, '-' and '_' (a Cloudflare zone id), got {zone_id!r}")
+        raise fail(f"{label}: zone_id must be 32 hexadecimal digits (a Cloudflare zone id), got {zone_id!r}")
     return {"enabled": enabled, "zone_id": zone_id, "proxied": proxied, "api_token": token}
 
 
@@ -536,7 +540,7 @@ def dns_records(config: Any, vps_ipv4: Any, nas_ipv6: Any, extra_names: Any = No
     if extra_names is None:
         extra_names = []
     if not isinstance(extra_names, list):
-        raise fail(f"extra_names must be a list of DNS names, got {type(extra_names).__name__}")
+        raise fail(f"extra_names must be a list of DNS names, got {kind_of(extra_names)}")
     done = {svc["domain"] for svc in config["services"]}
     for position, name in enumerate(extra_names, start=1):
         try:
@@ -592,7 +596,7 @@ def section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise fail(f"{key} must be a mapping, got {type(value).__name__}")
+        raise fail(f"{key} must be a mapping, got {kind_of(value)}")
     return value
 
 
@@ -603,7 +607,7 @@ def import_config(data: Any) -> dict[str, Any]:
     configuration is validated with :func:`normalize_relay46`; errors use config.yaml's names.
     """
     if not isinstance(data, Mapping):
-        raise fail(f"the file must hold a mapping (Relay46's config.yaml), got {type(data).__name__}")
+        raise fail(f"the file must hold a mapping (Relay46's config.yaml), got {kind_of(data)}")
     ignored: list[str] = []
     server, nas, backend, ssl = (section(data, key) for key in ("server", "nas", "backend", "ssl"))
     for key, fields in (("server", SERVER_FIELDS), ("nas", NAS_FIELDS)):

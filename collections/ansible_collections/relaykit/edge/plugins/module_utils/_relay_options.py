@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, kind
 
 # option: (lowest, highest, what it is). Linux caps TCP_KEEPIDLE/KEEPINTVL at 32767 s, KEEPCNT at 127.
 RANGES: dict[str, tuple[int, int, str]] = {
@@ -42,21 +42,6 @@ GROUPS = ("log_group",)
 
 class OptionError(RelaykitError, ValueError):
     """Bad option values; the message names each variable and what was expected."""
-
-
-def kind(value: Any) -> str:
-    """What a value is, in the inventory's words (never a Python or Ansible type name)."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "a list" if isinstance(value, (list, tuple)) else "a value"
 
 
 def whole_number(value: Any) -> int | None:

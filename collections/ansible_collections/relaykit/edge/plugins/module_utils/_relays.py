@@ -15,13 +15,17 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, kind
 
 PROTOCOLS = ("tcp", "udp")
 ENGINES = ("socat", "kernel")
 FIELDS = ("name", "listen_port", "target_host", "target_port", "protocol", "listen_address", "engine")
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,47}")
-HOST_LABEL_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
+# ASCII only: with re.IGNORECASE, [a-z] would also match the Kelvin sign (U+212A) and others.
+HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+# What inet_aton (and so getaddrinfo) reads as an IPv4 address although it is no dotted quad:
+# 0x7f000001, 2130706433, 127.1, 0177.0.0.1. Not a name, and not an address relaykit writes.
+NUMERIC_IPV4_RE = re.compile(r"(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}", re.IGNORECASE)
 
 
 class RelayError(RelaykitError, ValueError):
@@ -64,11 +68,28 @@ def ip_version(value: str) -> int | None:
 def valid_host(value: str) -> bool:
     if ip_version(value) is not None:
         return True
+    if not value.isascii():
+        return False
     name = value[:-1] if value.endswith(".") else value
     labels = name.split(".")
-    if all(label.isdigit() for label in labels):  # looks like an IPv4 address but is not a valid one
+    if NUMERIC_IPV4_RE.fullmatch(name) or labels[-1].isdigit():  # an address in another form, or not a name
         return False
     return 0 < len(name) <= 253 and all(HOST_LABEL_RE.fullmatch(label) for label in labels)
+
+
+def unusable_target(address: str, engine: str) -> str | None:
+    """Why an IP literal cannot be a relay's target, or None: nothing answers as the unspecified address,
+    broadcast and multicast are no one host, and the kernel does not DNAT to loopback."""
+    ip = ipaddress.ip_address(address)
+    if ip.is_unspecified:
+        return "the unspecified address (no host)"
+    if ip.version == 4 and ip == ipaddress.IPv4Address("255.255.255.255"):
+        return "the broadcast address (no one host)"
+    if ip.is_multicast:
+        return "a multicast address (no one host)"
+    if ip.is_loopback and engine == "kernel":
+        return "a loopback address, which the kernel engine cannot reach (engine socat can, for a local service)"
+    return None
 
 
 def describe(index: int, entry: Any) -> str:
@@ -116,7 +137,7 @@ def normalize(
     if entries is None:
         return []
     if not isinstance(entries, list):
-        raise RelayError(f"port_relays must be a list of seed lines or mappings, got {type(entries).__name__}")
+        raise RelayError(f"port_relays must be a list of seed lines or mappings, got {kind(entries)}")
     default_engine = str(default_engine).strip().lower()
     if default_engine not in ENGINES:
         raise RelayError(f"the default engine (port_relay_engine) must be socat or kernel, got {default_engine!r}")
@@ -167,6 +188,10 @@ def build(where: str, raw: dict[str, Any], default_listen_address: str, default_
         raise RelayError(f"{where}: engine must be socat or kernel, got {raw.get('engine')!r}")
     if protocol == "udp" and engine != "kernel":
         raise RelayError(f"{where}: UDP relays run in the kernel (engine: kernel), socat is for TCP only")
+    if ip_version(target_host) is not None:
+        why = unusable_target(target_host, engine)
+        if why:
+            raise RelayError(f"{where}: target_host {target_host} is {why}")
     name = str(raw.get("name") or f"{protocol}-{listen_port}").strip().lower()
     if not NAME_RE.fullmatch(name):
         raise RelayError(
@@ -185,23 +210,24 @@ def overlaps(first: str, second: str) -> bool:
 
 def check_conflicts(relays: list[Relay], entries: list[Any]) -> None:
     """Two relays may not take the same port and protocol, nor the same name (ports are checked first:
-    seed lines get their names from their ports)."""
+    seed lines get their names from their ports). Linear: relays are indexed by protocol and port."""
+    by_port: dict[tuple[str, int], list[int]] = {}
     for later, relay in enumerate(relays):
-        for earlier, other in enumerate(relays[:later]):
-            if (
-                other.protocol == relay.protocol
-                and other.listen_port == relay.listen_port
-                and overlaps(other.listen_address, relay.listen_address)
-            ):
+        earlier_on_port = by_port.setdefault((relay.protocol, relay.listen_port), [])
+        for earlier in earlier_on_port:
+            if overlaps(relays[earlier].listen_address, relay.listen_address):
                 raise RelayError(
                     f"{describe(later, entries[later])}: listen_port {relay.listen_port}/{relay.protocol} is already "
                     f"used by {describe(earlier, entries[earlier])}; two relays cannot listen on the same port "
                     "and protocol"
                 )
+        earlier_on_port.append(later)
+    by_name: dict[str, int] = {}
     for later, relay in enumerate(relays):
-        for earlier, other in enumerate(relays[:later]):
-            if other.name == relay.name:
-                raise RelayError(
-                    f"{describe(later, entries[later])}: name '{relay.name}' is already used by "
-                    f"{describe(earlier, entries[earlier])}; relay names must be unique"
-                )
+        if relay.name in by_name:
+            earlier = by_name[relay.name]
+            raise RelayError(
+                f"{describe(later, entries[later])}: name '{relay.name}' is already used by "
+                f"{describe(earlier, entries[earlier])}; relay names must be unique"
+            )
+        by_name[relay.name] = later

@@ -138,7 +138,7 @@ BAD_INPUT = [
         ["port_relays[1] (name 'mail')", "listen_address must be an IPv4 or IPv6 address, got 'example.com'"],
     ),
     ([FIRST, mapping(port=25)], ["port_relays[1] (name 'mail'): unknown field(s) port; expected name, listen_port"]),
-    ({"relays": [SEED_TCP]}, ["port_relays must be a list of seed lines or mappings, got dict"]),
+    ({"relays": [SEED_TCP]}, ["port_relays must be a list of seed lines or mappings, got a mapping"]),
     ([FIRST, 50025], [f"port_relays[1]: must be a seed line {SEED_FORMAT} or a mapping"]),
     (
         [FIRST, mapping(protocol="udp", engine="socat")],

@@ -584,7 +584,7 @@ def test_reasons_are_the_documented_names() -> None:
         ({"renew_before_days": -1}, "renew_before_days: must be 0 or more, got -1"),
         ({"renew_before_days": "30"}, "renew_before_days: must be an integer, got '30'"),
         ({"renew_before_days": True}, "renew_before_days: must be an integer, got True"),
-        ({"domains": "panel.example.com"}, "domains: must be a list of DNS names, got str"),
+        ({"domains": "panel.example.com"}, "domains: must be a list of DNS names, got text"),
         ({"domains": ["panel.example.com", ""]}, "domains: entry 2 must be a DNS name, got ''"),
         ({"domains": [None]}, "domains: entry 1 must be a DNS name, got None"),
         ({"domains": ["a.*.example.com"]}, "domains: entry 1 ('a.*.example.com') is not a valid DNS name"),

@@ -294,12 +294,12 @@ def test_host_header_is_case_insensitive() -> None:
         ),
         pytest.param(
             {"services": [*SERVICES, service(timeout={"read": 0})]},
-            ["relay46_services[2] (name 'media'): timeout.read must be a positive number of seconds, got 0"],
+            ["relay46_services[2] (name 'media'): timeout.read must be 1 to 86400 seconds, got 0"],
             id="timeout-zero",
         ),
         pytest.param(
             {"services": [*SERVICES, service(timeout={"read": "1m"})]},
-            ["relay46_services[2] (name 'media'): timeout.read must be a positive number of seconds, got '1m'"],
+            ["relay46_services[2] (name 'media'): timeout.read must be 1 to 86400 seconds, got 1m"],
             id="timeout-unit",
         ),
         pytest.param(
@@ -329,12 +329,12 @@ def test_host_header_is_case_insensitive() -> None:
         ),
         pytest.param(
             {"services": [*SERVICES, "media.example.com"]},
-            ["relay46_services[2] must be a mapping", "got str"],
+            ["relay46_services[2] must be a mapping", "got text"],
             id="service-not-a-mapping",
         ),
         pytest.param(
             {"services": {"name": "media"}},
-            ["relay46_services must be a list of mappings, got dict"],
+            ["relay46_services must be a list of mappings, got a mapping"],
             id="services-not-a-list",
         ),
     ],
@@ -470,7 +470,10 @@ def test_two_services_of_the_nas_itself_may_share_a_port() -> None:
             {"enabled": True, "api_token": TOKEN, "zone_id": ZONE, "zone": "x"},
             "relay46_cloudflare: unknown field 'zone'",
         ),
-        ({"enabled": True, "api_token": TOKEN, "zone_id": "a zone"}, "zone_id must be letters, digits"),
+        (
+            {"enabled": True, "api_token": TOKEN, "zone_id": "a zone"},
+            "zone_id must be 32 hexadecimal digits (a Cloudflare zone id)",
+        ),
         ([TOKEN], "relay46_cloudflare must be a mapping"),
     ],
 )
@@ -480,7 +483,7 @@ def test_bad_cloudflare_is_named_without_the_token(cloudflare: Any, part: str) -
 
 def test_a_token_that_is_not_a_string_is_not_shown() -> None:
     message = error(cloudflare={"enabled": True, "api_token": 123456789, "zone_id": ZONE})
-    assert_mentions(message, "api_token must be a string (its value is not shown), got a int")
+    assert_mentions(message, "api_token must be a string (its value is not shown), got a number")
     assert "123456789" not in message
 
 

@@ -525,7 +525,7 @@ def test_unknown_field_in_a_mapping_without_a_name() -> None:
 
 @pytest.mark.parametrize(
     ("entries", "type_name"),
-    [({"name": "mail"}, "dict"), (SEED_TCP, "str"), ((SEED_TCP,), "tuple"), (50025, "int")],
+    [({"name": "mail"}, "a mapping"), (SEED_TCP, "text"), ((SEED_TCP,), "a list"), (50025, "a number")],
 )
 def test_input_that_is_not_a_list(entries: Any, type_name: str) -> None:
     assert error(entries) == f"port_relays must be a list of seed lines or mappings, got {type_name}"
