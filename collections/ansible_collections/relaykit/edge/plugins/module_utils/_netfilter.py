@@ -93,6 +93,23 @@ class TableDump:
         return [spec for name, spec in self.rules if name == builtin and target.search(spec)]
 
 
+# A line of a saved ruleset (iptables-save format) that is relaykit's: a RELAYKIT-* chain's declaration,
+# one of its rules, or a jump or goto to one.
+SAVED_LINE_RE = re.compile(
+    r"^(:RELAYKIT-[A-Z0-9_-]{1,19}\s|-[AI] RELAYKIT-[A-Z0-9_-]{1,19}\s|.*\s-[jg] RELAYKIT-[A-Z0-9_-]{1,19}(\s|$))"
+)
+
+
+def without_relaykit(saved: str) -> tuple[str, list[str]]:
+    """A saved ruleset (the host's own rules.v4/rules.v6, written by netfilter-persistent save or
+    iptables-save) without relaykit's chains and jumps, and the lines taken out. Everything else, the
+    host's rules, Docker's and other tools', stays as it was, in its order."""
+    kept, removed = [], []
+    for line in saved.splitlines(keepends=True):
+        (removed if SAVED_LINE_RE.match(line.rstrip("\n")) else kept).append(line)
+    return "".join(kept), [line.rstrip("\n") for line in removed]
+
+
 def check_chain_name(chain: str) -> None:
     """relaykit only ever touches chains named RELAYKIT-*: never a built-in, Docker's or the host's."""
     if not isinstance(chain, str) or not CHAIN_RE.fullmatch(chain):
