@@ -114,6 +114,11 @@ Slice={SLICE}
 ExecStart={command(relay, options)}
 Restart=always
 RestartSec=1s
+# Only the listener is socat's main process; each connection is a child of its own. When the
+# listener dies (killed, crashed), systemd starts a new one and leaves the connections it had
+# forked alone. relaykit's own stops and restarts (a relay changed or removed) end them too,
+# with `systemctl kill --kill-who=all` first.
+KillMode=process
 # socat exits 143 when stopped with SIGTERM: a clean stop, not a failure.
 SuccessExitStatus=143
 SyslogIdentifier={log_name(relay["name"])}

@@ -266,6 +266,11 @@ def ensure_present(module: AnsibleModule) -> dict:
     if options.logging and wanted:
         os.makedirs(os.path.dirname(options.log_file), mode=0o755, exist_ok=True)
 
+    # KillMode=process keeps a relay's connections when only its listener dies; a relay that is
+    # removed or changed ends them all (its cgroup), then stops or restarts.
+    ending = relay_units(set(removed) | set(changed_existing))
+    if ending:
+        systemd.run("kill", "--kill-who=all", "--signal=SIGTERM", *ending, check=False)
     if removed:
         systemd.run("disable", "--now", *removed, check=False)
         for name in removed:
@@ -320,6 +325,8 @@ def ensure_absent(module: AnsibleModule) -> dict:
     if module.check_mode or not names:
         return result
     systemd = Systemd(module)
+    if relay_units(names):  # every connection too (KillMode=process spares them on a plain stop)
+        systemd.run("kill", "--kill-who=all", "--signal=SIGTERM", *relay_units(names), check=False)
     systemd.run("disable", "--now", *names, check=False)
     for name in names:
         os.unlink(os.path.join(module.params["unit_dir"], name))
