@@ -218,6 +218,14 @@ def relay_units(names: list[str] | set[str]) -> list[str]:
     return sorted(name for name in names if name.startswith(UNIT_PREFIX))
 
 
+def end_connections(systemd: Systemd, units: list[str] | set[str]) -> None:
+    """KillMode=process keeps a relay's connections when only its listener dies; a relay that relaykit
+    removes or changes ends them all (every process of its cgroup) first, then stops or restarts."""
+    relays = relay_units(units)
+    if relays:
+        systemd.run("kill", "--kill-who=all", "--signal=SIGTERM", *relays, check=False)
+
+
 def wait_active(systemd: Systemd, units: list[str], timeout: int) -> dict[str, str]:
     deadline = time.monotonic() + timeout
     states = systemd.states("is-active", units)
@@ -266,11 +274,7 @@ def ensure_present(module: AnsibleModule) -> dict:
     if options.logging and wanted:
         os.makedirs(os.path.dirname(options.log_file), mode=0o755, exist_ok=True)
 
-    # KillMode=process keeps a relay's connections when only its listener dies; a relay that is
-    # removed or changed ends them all (its cgroup), then stops or restarts.
-    ending = relay_units(set(removed) | set(changed_existing))
-    if ending:
-        systemd.run("kill", "--kill-who=all", "--signal=SIGTERM", *ending, check=False)
+    end_connections(systemd, set(removed) | set(changed_existing))
     if removed:
         systemd.run("disable", "--now", *removed, check=False)
         for name in removed:
@@ -325,8 +329,7 @@ def ensure_absent(module: AnsibleModule) -> dict:
     if module.check_mode or not names:
         return result
     systemd = Systemd(module)
-    if relay_units(names):  # every connection too (KillMode=process spares them on a plain stop)
-        systemd.run("kill", "--kill-who=all", "--signal=SIGTERM", *relay_units(names), check=False)
+    end_connections(systemd, names)
     systemd.run("disable", "--now", *names, check=False)
     for name in names:
         os.unlink(os.path.join(module.params["unit_dir"], name))
