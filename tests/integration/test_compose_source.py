@@ -305,6 +305,7 @@ def test_the_preflight_comes_before_the_engine_is_installed(tmp_path: Path) -> N
     )
     assert names[0].startswith("Validating arguments against arg spec"), names
     assert names[1:choose] == [
+        "Check the registry proxy settings",  # read-only: the values the unit drop-in would get
         "Ask the Docker Engine for its version",
         "Ask for the Compose version",
         "Note the engine's and Compose's versions",

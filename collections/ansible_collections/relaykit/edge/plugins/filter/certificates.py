@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.relaykit.edge.plugins.module_utils._acme_requests import normalize_certificates
+from ansible_collections.relaykit.edge.plugins.module_utils._certificates import serving_certificates
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
 
 DOCUMENTATION = r"""
@@ -60,6 +61,13 @@ def certbot_certificates(entries: object, challenge: str = "http-01", dns_token_
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def serving_certificates_filter(wanted: object, existing: object, states: object = ()) -> dict[str, str]:
+    try:
+        return serving_certificates(wanted, existing, states)
+    except RelaykitError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
 class FilterModule:
     def filters(self) -> dict:
-        return {"certbot_certificates": certbot_certificates}
+        return {"certbot_certificates": certbot_certificates, "serving_certificates": serving_certificates_filter}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.relaykit.edge.plugins.module_utils._relays import RelayError, normalize
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import RelayError, listen_claims, normalize
 
 DOCUMENTATION = r"""
 name: port_relays
@@ -57,6 +57,13 @@ def port_relays(entries: object, listen_address: str = "::", engine: str = "soca
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def port_relay_listen_ports(relays: object) -> list[dict]:
+    """The ports of normalized relays (the port_relays filter's result), for relaykit.edge.port_conflicts."""
+    if not isinstance(relays, list) or not all(isinstance(relay, dict) for relay in relays):
+        raise AnsibleFilterError("port_relay_listen_ports: expected the port_relays filter's result (a list)")
+    return listen_claims(relays)
+
+
 class FilterModule:
     def filters(self) -> dict:
-        return {"port_relays": port_relays}
+        return {"port_relays": port_relays, "port_relay_listen_ports": port_relay_listen_ports}

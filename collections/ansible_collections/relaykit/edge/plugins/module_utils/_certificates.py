@@ -315,6 +315,7 @@ def empty_state(domains: list[str]) -> dict[str, Any]:
         "issuer": None,
         "serial": None,
         "sans": [],
+        "names": [],
         "not_before": None,
         "not_after": None,
         "days_left": None,
@@ -368,6 +369,7 @@ def certificate_state(
             "issuer": leaf["issuer"],
             "serial": leaf["serial"],
             "sans": leaf["sans"],
+            "names": leaf["names"],
             "not_before": iso8601(not_before),
             "not_after": iso8601(not_after),
             "days_left": days_left,
@@ -425,3 +427,49 @@ def finish(state: dict[str, Any], found: list[tuple[str, str]]) -> dict[str, Any
     else:
         state["message"] = f"valid until {state['not_after']} ({plural(state['days_left'], 'day')} left)"
     return state
+
+
+# --- which certificate a server uses --------------------------------------------------
+
+# What may be wrong with a certificate that still serves: it is due for renewal, or for other names too.
+STILL_SERVES = {REASON_EXPIRING, REASON_DOMAINS_NOT_COVERED}
+
+
+def serving_certificates(wanted: Any, existing: Any, states: Any = ()) -> dict[str, str]:
+    """For each wanted certificate, the certificate on disk its HTTPS server uses now.
+
+    ``wanted``: certificates (``name``, ``domains``) or sites (``certificate``, ``domains``);
+    ``existing``: the names of the certificates on disk; ``states``: certificate_state results of
+    those, each with the name as ``item`` (as a loop registers them; others are ignored).
+
+    A wanted certificate that exists is its own. One that does not exist yet (a new service, or a
+    service renamed, so that its certificate gets a new name) is served, until it is issued, with an
+    existing certificate that is valid now, belongs to its key and covers all of its domains (the one
+    valid longest); with none, it is left out, and its server is rendered once its certificate exists.
+    So a certificate that cannot be issued now (the CA is down) never takes a working HTTPS server away.
+    """
+    if not isinstance(wanted, list) or not isinstance(existing, list) or not isinstance(states, (list, tuple)):
+        raise CertificateError("serving_certificates: expected lists of wanted certificates, names and states")
+    on_disk = set(existing)
+    usable = [
+        state
+        for state in states
+        if isinstance(state, dict)
+        and state.get("item") in on_disk
+        and state.get("exists")
+        and set(state.get("reasons", [])) <= STILL_SERVES
+    ]
+    usable.sort(key=lambda state: (-(state.get("days_left") or 0), state["item"]))
+    served: dict[str, str] = {}
+    for entry in wanted:
+        if not isinstance(entry, dict) or not isinstance(entry.get("domains"), list):
+            raise CertificateError(f"serving_certificates: an entry needs a name and domains, got {entry!r}")
+        name = entry.get("certificate") or entry.get("name")
+        if name in on_disk:
+            served[name] = name
+            continue
+        for state in usable:
+            if not uncovered(entry["domains"], state.get("names") or state.get("sans") or []):
+                served[name] = state["item"]
+                break
+    return served

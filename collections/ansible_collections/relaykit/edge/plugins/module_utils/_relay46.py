@@ -472,7 +472,21 @@ def vps_plan(config: Any, nas_host: Any) -> dict[str, Any]:
         # Where ufw is the VPS's firewall: every client may reach these.
         "ufw_rules": edge_ports(config)
         + [{"name": f"stream-{tcp['name']}", "port": tcp["listen_port"]} for tcp in config["tcp_services"]],
+        # What nginx binds on the VPS: no other service of the host may hold these.
+        "listen_ports": edge_listen_ports(config)
+        + [
+            {"port": tcp["listen_port"], "what": f"relay46_tcp_services {tcp['name']}: listen_port"}
+            for tcp in config["tcp_services"]
+        ],
     }
+
+
+def edge_listen_ports(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The HTTP and HTTPS ports nginx binds, named by the variables that set them."""
+    return [
+        {"port": config["http_port"], "what": "relay46_http_port"},
+        {"port": config["https_port"], "what": "relay46_https_port"},
+    ]
 
 
 def edge_ports(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -509,6 +523,25 @@ def nas_plan(config: Any) -> dict[str, Any]:
         # Where ufw is the NAS's firewall: HTTP and HTTPS for everyone; the relay ports for the VPS
         # only (the role adds its addresses as each relay rule's sources).
         "ufw_rules": edge_ports(config),
+        # What nginx binds on the NAS: no other service of the host may hold these (a relay port without a
+        # local_backend is the NAS's own service, which nginx does not bind).
+        "listen_ports": edge_listen_ports(config)
+        + [
+            {
+                "port": svc["backend_port"],
+                "what": f"relay46_services {svc['name']}: backend_port (relay to local_backend)",
+            }
+            for svc in services
+            if svc["local_backend"]
+        ]
+        + [
+            {
+                "port": tcp["backend_port"],
+                "what": f"relay46_tcp_services {tcp['name']}: backend_port (relay to local_backend)",
+            }
+            for tcp in tcp_services
+            if tcp["local_backend"]
+        ],
         "ufw_relay_rules": [
             {"name": f"relay-{port}", "port": port}
             for port in sorted({e["backend_port"] for e in services + tcp_services})

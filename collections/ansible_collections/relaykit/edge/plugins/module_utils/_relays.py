@@ -231,3 +231,21 @@ def check_conflicts(relays: list[Relay], entries: list[Any]) -> None:
                 f"{describe(earlier, entries[earlier])}; relay names must be unique"
             )
         by_name[relay.name] = later
+
+
+def listen_claims(relays: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ports normalized relays take on their host, as relaykit.edge.port_conflicts wants them.
+
+    A socat relay binds its port; a kernel (DNAT) relay takes the port's traffic from other hosts only, so a
+    listener on a loopback address is not in its way (``remote_only``).
+    """
+    return [
+        {
+            "port": relay["listen_port"],
+            "protocol": relay["protocol"],
+            "address": relay["listen_address"],
+            "what": f"port_relays {relay['name']} ({relay['engine']} engine)",
+            "remote_only": relay["engine"] == "kernel",
+        }
+        for relay in relays
+    ]

@@ -124,6 +124,14 @@ sans:
   type: list
   elements: str
   sample: [panel.example.com, "*.panel.example.com"]
+names:
+  description:
+    - The names O(domains) are checked against - the subjectAltName's DNS names, or the subject's common name when
+      the certificate has no such extension. Empty when the certificate was not read.
+  returned: always
+  type: list
+  elements: str
+  sample: [panel.example.com]
 not_before:
   description: The start of validity, ISO 8601 in UTC. V(null) when the certificate was not read.
   returned: always

@@ -60,6 +60,12 @@ options:
       - Only for hosts relaykit runs Docker on; elsewhere a Docker the host has for its own purposes is not asked.
     type: bool
     default: false
+  listeners:
+    description:
+      - Return the host's listening sockets and who holds each (RV(listeners)), read from C(/proc), so that a role
+        can refuse a port another service holds before it changes anything.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -127,6 +133,18 @@ files:
   returned: always
   type: dict
   sample: {/etc/docker/daemon.json: '{"log-driver": "journald"}'}
+listeners:
+  description:
+    - Every TCP socket in LISTEN state and every unconnected bound UDP socket of the host's network namespace, with
+      C(protocol) (tcp or udp), C(address) (V(0.0.0.0) or V(::) for every address), C(port), and its holder -
+      C(pid), C(process) (its name), C(unit) (the systemd unit it runs in), C(container) (the Docker container id)
+      and C(container_name). A holder relaykit cannot see has C(pid) V(null).
+  returned: when O(listeners) is true
+  type: list
+  elements: dict
+  sample:
+    - {protocol: tcp, address: 0.0.0.0, port: 22, pid: 412, process: sshd, unit: ssh.service, container: null,
+       container_name: null}
 exists:
   description: Whether each path of O(paths) exists.
   returned: always
@@ -147,6 +165,11 @@ from ansible_collections.relaykit.edge.plugins.module_utils._host_info import (
     parse_units,
     read_small_file,
     ufw_enabled,
+)
+from ansible_collections.relaykit.edge.plugins.module_utils._listeners import (
+    listeners,
+    name_containers,
+    parse_container_names,
 )
 
 SERVICES = ("firewalld.service", "nftables.service")
@@ -183,6 +206,17 @@ def docker_state(module: AnsibleModule) -> dict[str, Any]:
     }
 
 
+def host_listeners(module: AnsibleModule) -> list[dict[str, Any]]:
+    """The host's listeners; the Docker CLI names the containers that hold some (asked only then)."""
+    found = listeners()
+    names: dict[str, str] = {}
+    docker = module.get_bin_path("docker")
+    if docker and any(entry["container"] for entry in found):
+        rc, out, _err = module.run_command([docker, "ps", "--no-trunc", "--format", "{{.ID}} {{.Names}}"])
+        names = parse_container_names(out) if rc == 0 else {}
+    return name_containers(found, names)
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
@@ -195,6 +229,7 @@ def main() -> None:
             "read_files": {"type": "list", "elements": "path", "default": []},
             "paths": {"type": "list", "elements": "path", "default": []},
             "docker": {"type": "bool", "default": False},
+            "listeners": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -226,6 +261,8 @@ def main() -> None:
         _rc, out, _err = module.run_command([dpkg_query, "-W", "-f", "${Package} ${db:Status-Abbrev}\n"])
         packages = parse_installed_packages(out)
     extra: dict[str, Any] = {"docker": docker_state(module)} if module.params["docker"] else {}
+    if module.params["listeners"]:
+        extra["listeners"] = host_listeners(module)
     module.exit_json(
         changed=False,
         systemd=systemd,

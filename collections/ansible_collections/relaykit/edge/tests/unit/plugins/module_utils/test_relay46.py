@@ -560,6 +560,12 @@ def test_vps_plan_of_the_seed_example() -> None:
             {"name": "stream-ssh", "port": 2222},
             {"name": "stream-router-ssh", "port": 2223},
         ],
+        "listen_ports": [
+            {"port": 80, "what": "relay46_http_port"},
+            {"port": 8444, "what": "relay46_https_port"},
+            {"port": 2222, "what": "relay46_tcp_services ssh: listen_port"},
+            {"port": 2223, "what": "relay46_tcp_services router-ssh: listen_port"},
+        ],
     }
 
 
@@ -626,6 +632,13 @@ def test_nas_plan_of_the_seed_example() -> None:
             {"name": "relay-5666", "port": 5666},
             {"name": "relay-8082", "port": 8082},
         ],
+        # Only the relay ports nginx serves (to a local_backend); 22 and 5666 are the NAS's own services.
+        "listen_ports": [
+            {"port": 80, "what": "relay46_http_port"},
+            {"port": 8444, "what": "relay46_https_port"},
+            {"port": 8082, "what": "relay46_services router: backend_port (relay to local_backend)"},
+            {"port": 2223, "what": "relay46_tcp_services router-ssh: backend_port (relay to local_backend)"},
+        ],
     }
 
 
@@ -637,12 +650,14 @@ def test_nas_plan_relay_ports_are_unique_and_sorted() -> None:
 def test_plans_of_an_empty_site() -> None:
     empty = normalize_relay46([])
     edge = [{"name": "http", "port": 80}, {"name": "https", "port": 443}]
+    edge_listen = [{"port": 80, "what": "relay46_http_port"}, {"port": 443, "what": "relay46_https_port"}]
     assert vps_plan(empty, "nas.example.com") == {
         "certificates": [],
         "sites": [],
         "http_relays": [],
         "streams": [],
         "ufw_rules": edge,
+        "listen_ports": edge_listen,
     }
     assert nas_plan(empty) == {
         "certificates": [],
@@ -651,6 +666,7 @@ def test_plans_of_an_empty_site() -> None:
         "streams": [],
         "relay_ports": [],
         "ufw_rules": edge,
+        "listen_ports": edge_listen,
         "ufw_relay_rules": [],
     }
 
