@@ -109,7 +109,8 @@ class Packages:
     def refresh_lists(self) -> bool:
         if lists_age(self.clock()) < self.cache_valid_time:
             return False
-        rc, out, err = self.run(["apt-get", "-q", "update"])
+        # Acquire::Retries: apt itself tries a download again when a mirror fails for a moment.
+        rc, out, err = self.run(["apt-get", "-q", "update", "-o", "Acquire::Retries=3"])
         if rc != 0:
             raise PackageError(f"apt-get update failed: {(err or out).strip()[-800:]}")
         return True
@@ -135,6 +136,8 @@ class Packages:
             "Dpkg::Options::=--force-confdef",
             "-o",
             "Dpkg::Options::=--force-confold",
+            "-o",
+            "Acquire::Retries=3",
             *self.options(),
             "install",
             *names,

@@ -149,6 +149,18 @@ def test_stale_lists_are_refreshed_once_before_simulating(tmp_path: Path, monkey
     assert apt.verbs().index("apt-get -q update") < apt.verbs().index("apt-get -s -q")
 
 
+def test_downloads_are_tried_again_when_a_mirror_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "lists"
+    empty.mkdir()
+    monkeypatch.setattr(_packages, "LISTS_DIR", str(empty))
+    monkeypatch.setattr(_packages, "UPDATE_STAMP", str(tmp_path / "no-stamp"))
+    apt = FakeApt(set())
+    Packages(run=apt).ensure(["socat"], check_mode=False)
+    downloads = [call for call in apt.calls if call[0] == "apt-get" and call[1] != "-s"]
+    assert [("update" in call, "install" in call) for call in downloads] == [(True, False), (False, True)]
+    assert all("Acquire::Retries=3" in call for call in downloads)
+
+
 def test_fresh_lists_are_not_refreshed(fresh_lists: Path) -> None:
     apt = FakeApt(set())
     Packages(run=apt, cache_valid_time=3600).ensure(["socat"], check_mode=False)
