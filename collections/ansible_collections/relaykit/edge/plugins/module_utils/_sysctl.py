@@ -13,6 +13,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
@@ -24,6 +25,10 @@ HEADER = (
     "# its failure at boot instead of failing the unit.\n"
 )
 
+# What a name in a key may hold (interface names included: eth0.100, wg-home, veth@if2), and a module name:
+# never whitespace, "=" or "#", which would add a line or a key to the files relaykit writes.
+KEY_PART = re.compile(r"[A-Za-z0-9_.@+:-]+")
+MODULE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REASON_MISSING = "does not exist on this kernel or in this network namespace"
 REASON_READONLY = "is read-only here (not namespaced: only the host's initial network namespace can set it)"
 
@@ -78,7 +83,11 @@ def key_parts(key: str) -> list[str]:
     """
     first = next((char for char in key if char in "./"), ".")
     parts = key.split("/") if first == "/" else [part.replace("/", ".") for part in key.split(".")]
-    if not key or key[0] in "./" or any(not part or part in (".", "..") for part in parts):
+    if (
+        not key
+        or key[0] in "./"
+        or any(not part or part in (".", "..") or not KEY_PART.fullmatch(part) for part in parts)
+    ):
         raise SysctlError(f"settings: '{key}' is not a sysctl key (expected dotted names like net.ipv4.ip_forward)")
     return parts
 
@@ -256,6 +265,13 @@ def plan_restore(
 
 
 Runner = "Callable[[list[str]], tuple[int, str, str]]"  # only used in annotations
+
+
+def check_module_names(names: list[str]) -> None:
+    """SysctlError naming the first entry of load_modules that is no kernel module name."""
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or not MODULE_NAME.fullmatch(name):
+            raise SysctlError(f"load_modules[{index}]: {name!r} is not a kernel module name (letters, digits, _ and -)")
 
 
 def load_modules(names: list[str], sys_root: str, run: Runner | None) -> tuple[list[str], list[str]]:

@@ -140,6 +140,7 @@ from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
     Runner,
     SysctlError,
     apply_values,
+    check_module_names,
     check_policy,
     in_container,
     load_modules,
@@ -185,6 +186,7 @@ def ensure_present(module: AnsibleModule) -> dict:
     params = module.params
     if params["settings"] is None:
         raise SysctlError("settings: required when state=present (a dict of sysctl key to value)")
+    check_module_names(params["load_modules"])
     container = in_container()
     loaded: list[str] = []
     # A kernel without /proc/modules has every module built in: nothing to load.

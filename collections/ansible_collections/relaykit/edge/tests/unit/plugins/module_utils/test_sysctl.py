@@ -21,6 +21,7 @@ from ansible_collections.relaykit.edge.plugins.module_utils._sysctl import (
     Plan,
     SysctlError,
     apply_values,
+    check_module_names,
     check_policy,
     in_container,
     key_parts,
@@ -111,16 +112,40 @@ def test_normalize_value(value: object, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["", "a..b", "/etc/passwd", "a.", ".a", "net/../../etc", "net.ipv4..ip_forward"],
+    [
+        "",
+        "a..b",
+        "/etc/passwd",
+        "a.",
+        ".a",
+        "net/../../etc",
+        "net.ipv4..ip_forward",
+        # a second line (another key) or a comment in the profile relaykit writes
+        "net.ipv4.ip_forward\nkernel.core_pattern",
+        "net.ipv4.ip_forward = 1 #",
+        "net.ipv4.ip forward",
+    ],
 )
 def test_validate_key_rejects(key: str) -> None:
     with pytest.raises(SysctlError, match="is not a sysctl key"):
         key_parts(key)
 
 
-@pytest.mark.parametrize("key", ["net.ipv4.ip_forward", "net/ipv4/ip_forward", "kernel.pid_max"])
+@pytest.mark.parametrize(
+    "key", ["net.ipv4.ip_forward", "net/ipv4/ip_forward", "kernel.pid_max", "net.ipv4.conf.wg-home.rp_filter"]
+)
 def test_validate_key_accepts(key: str) -> None:
     key_parts(key)
+
+
+@pytest.mark.parametrize("names", [["nf_conntrack\nkernel.x"], ["tcp bbr"], ["x#"], [""], [7]])
+def test_module_names_with_more_than_a_name_are_refused(names: list) -> None:
+    with pytest.raises(SysctlError, match=r"load_modules\[0\]: .* is not a kernel module name"):
+        check_module_names(names)
+
+
+def test_module_names_pass() -> None:
+    check_module_names(["nf_conntrack", "tcp_bbr", "br_netfilter"])
 
 
 def test_key_path_maps_dots_and_slashes_under_proc_root(proc: Path) -> None:
