@@ -23,16 +23,8 @@ author:
   - relaykit contributors (@relaykit)
 requirements:
   - cryptography >= 38.0 (on Debian and Ubuntu, the C(python3-cryptography) package)
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs in check mode too.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to compare.
-  idempotent:
-    support: full
-    description: Never changes anything.
+extends_documentation_fragment:
+  - relaykit.edge.attributes.read_only
 options:
   path:
     description: The PEM certificate file, for example certbot's C(fullchain.pem).

@@ -14,17 +14,8 @@ description:
 author:
   - relaykit contributors (@relaykit)
 extends_documentation_fragment:
+  - relaykit.edge.attributes.read_only
   - relaykit.edge.cloudflare
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs in check mode too.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to compare.
-  idempotent:
-    support: full
-    description: Never changes anything.
 options:
   name:
     description: Only records of this name (relative names are completed with O(zone)).

@@ -22,16 +22,8 @@ description:
     of O(read_files).
 author:
   - relaykit contributors (@relaykit)
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs in check mode too.
-  diff_mode:
-    support: none
-    description: Nothing changes.
-  idempotent:
-    support: full
-    description: Never changes anything.
+extends_documentation_fragment:
+  - relaykit.edge.attributes.read_only
 options:
   netfilter_state_dir:
     description: Where relaykit.edge.netfilter_chains keeps its records.

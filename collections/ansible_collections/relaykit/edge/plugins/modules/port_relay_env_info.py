@@ -20,16 +20,8 @@ description:
     or delegate it to C(localhost).
 author:
   - relaykit contributors (@relaykit)
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; the same result in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  idempotent:
-    support: full
-    description: Changes nothing.
+extends_documentation_fragment:
+  - relaykit.edge.attributes.read_only
 options:
   path:
     description: The Port Relay C(.env) file.

@@ -15,16 +15,8 @@ description:
     turned into one.
 author:
   - relaykit contributors (@relaykit)
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs in check mode too.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to compare.
-  idempotent:
-    support: full
-    description: Never changes anything.
+extends_documentation_fragment:
+  - relaykit.edge.attributes.read_only
 options:
   targets:
     description: Relay name to target host.
