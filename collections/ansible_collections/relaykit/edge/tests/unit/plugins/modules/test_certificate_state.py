@@ -14,6 +14,7 @@ import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.relaykit.edge.plugins.doc_fragments.attributes import ModuleDocFragment
 from ansible_collections.relaykit.edge.plugins.module_utils._certificates import DEFAULT_RENEW_BEFORE_DAYS, REASONS
 from ansible_collections.relaykit.edge.plugins.modules import certificate_state
 from ansible_collections.relaykit.edge.tests.unit.plugins.pki import Pki, cert_pem, key_body_lines, key_pem
@@ -170,4 +171,6 @@ def test_documented_options_and_reasons() -> None:
     assert doc["options"]["renew_before_days"]["default"] == DEFAULT_RENEW_BEFORE_DAYS
     documented = [note.split(")", 1)[0].removeprefix("V(") for note in doc["notes"] if note.startswith("V(")]
     assert documented == list(REASONS)
-    assert doc["attributes"]["check_mode"]["support"] == "full"
+    # Read-only: its attributes come from the shared fragment, which says check mode is fully supported.
+    assert "relaykit.edge.attributes.read_only" in doc["extends_documentation_fragment"]
+    assert yaml.safe_load(ModuleDocFragment.READ_ONLY)["attributes"]["check_mode"]["support"] == "full"
