@@ -135,20 +135,22 @@ started:
   elements: str
 """
 
-import glob
 import os
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, run_module
-from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
+from ansible_collections.relaykit.edge.plugins.module_utils._errors import run_module
 from ansible_collections.relaykit.edge.plugins.module_utils._relay_options import PATHS, RANGES
 from ansible_collections.relaykit.edge.plugins.module_utils._relay_options import check as check_options
+from ansible_collections.relaykit.edge.plugins.module_utils._relay_units import (
+    Systemd,
+    UnitError,
+    apply,
+    existing_units,
+    plan,
+    remove_all,
+)
 from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
-    SLICE,
-    TARGET,
-    UNIT_PREFIX,
     SocatOptions,
     desired_units,
     log_name,
@@ -156,40 +158,15 @@ from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
 )
 
 
-class UnitError(RelaykitError):
-    """A relay unit problem: no systemd, no socat, a relay that does not come up."""
+def host_systemd(module: AnsibleModule) -> Systemd:
+    systemctl = module.get_bin_path("systemctl")
+    if systemctl is None or not os.path.isdir("/run/systemd/system"):
+        raise UnitError("systemd is not running on this host: relaykit's relays are systemd units")
 
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        return module.run_command(argv)
 
-class Systemd:
-    def __init__(self, module: AnsibleModule) -> None:
-        self.module = module
-        self.systemctl = module.get_bin_path("systemctl")
-        if self.systemctl is None or not os.path.isdir("/run/systemd/system"):
-            raise UnitError("systemd is not running on this host: relaykit's relays are systemd units")
-
-    def run(self, *args: str, check: bool = True) -> tuple[int, str]:
-        rc, out, err = self.module.run_command([self.systemctl, *args])
-        if check and rc != 0:
-            raise UnitError(f"systemctl {' '.join(args)} failed: {err.strip() or out.strip()}")
-        return rc, out
-
-    def states(self, verb: str, units: list[str]) -> dict[str, str]:
-        if not units:
-            return {}
-        _rc, out = self.run(verb, *units, check=False)
-        lines = out.splitlines()
-        return {unit: (lines[i].strip() if i < len(lines) else "unknown") for i, unit in enumerate(units)}
-
-    def journal(self, unit: str) -> str:
-        """The unit's last lines: the journal's, then its own lines of the relay log file."""
-        lines: list[str] = []
-        journalctl = self.module.get_bin_path("journalctl")
-        if journalctl is not None:
-            _rc, out, _err = self.module.run_command([journalctl, "-u", unit, "-n", "8", "--no-pager", "-o", "cat"])
-            lines += out.splitlines()
-        if self.module.params["logging"]:
-            lines += log_tail(self.module.params["log_file"], f"{log_name(relay_name(unit))}[")
-        return " | ".join(line.strip() for line in lines if line.strip())
+    return Systemd(run, systemctl, module.get_bin_path("journalctl"))
 
 
 def log_tail(path: str, marker: str, count: int = 8, window: int = 65536) -> list[str]:
@@ -203,122 +180,38 @@ def log_tail(path: str, marker: str, count: int = 8, window: int = 65536) -> lis
     return [line for line in text.splitlines() if marker in line][-count:]
 
 
-def existing_units(unit_dir: str) -> dict[str, str]:
-    found = {}
-    for path in sorted(glob.glob(os.path.join(unit_dir, f"{UNIT_PREFIX}*.service"))):
-        found[os.path.basename(path)] = read_text(path) or ""
-    for name in (TARGET, SLICE):
-        text = read_text(os.path.join(unit_dir, name))
-        if text is not None:
-            found[name] = text
-    return found
-
-
-def relay_units(names: list[str] | set[str]) -> list[str]:
-    return sorted(name for name in names if name.startswith(UNIT_PREFIX))
-
-
-def end_connections(systemd: Systemd, units: list[str] | set[str]) -> None:
-    """KillMode=process keeps a relay's connections when only its listener dies; a relay that relaykit
-    removes or changes ends them all (every process of its cgroup) first, then stops or restarts."""
-    relays = relay_units(units)
-    if relays:
-        systemd.run("kill", "--kill-who=all", "--signal=SIGTERM", *relays, check=False)
-
-
-def wait_active(systemd: Systemd, units: list[str], timeout: int) -> dict[str, str]:
-    deadline = time.monotonic() + timeout
-    states = systemd.states("is-active", units)
-    while any(state != "active" for state in states.values()) and time.monotonic() < deadline:
-        time.sleep(0.5)
-        states = systemd.states("is-active", units)
-    # A unit that crashes right after starting shows "activating" (auto-restart): let it settle once more.
-    time.sleep(0.5)
-    return systemd.states("is-active", units)
-
-
 def ensure_present(module: AnsibleModule) -> dict:
     params = module.params
     options = SocatOptions.from_params(params)
-    desired = desired_units(params["relays"], options)
-    current = existing_units(params["unit_dir"])
-    written = sorted(name for name, text in desired.items() if current.get(name) != text)
-    removed = relay_units(set(current) - set(desired))
-    wanted = relay_units(desired)
-    systemd = Systemd(module)
-    active = systemd.states("is-active", wanted)
-    enabled = systemd.states("is-enabled", [TARGET, *wanted])
-    changed_existing = [name for name in relay_units(written) if name in current]
-    to_start = sorted(name for name in wanted if name not in changed_existing and active.get(name) != "active")
-    to_enable = sorted(name for name, state in enabled.items() if state != "enabled")
-    if wanted and not os.access(options.socat, os.X_OK) and not module.check_mode:
+    systemd = host_systemd(module)
+    change = plan(systemd, desired_units(params["relays"], options), existing_units(params["unit_dir"]))
+    if change.wanted and not os.access(options.socat, os.X_OK) and not module.check_mode:
         raise UnitError(f"socat: {options.socat} is not installed or not executable")
-
     result = {
-        "changed": bool(written or removed or to_start or to_enable),
-        "written": written,
-        "removed": removed,
-        "restarted": changed_existing,
-        "started": to_start,
-        "diff": {
-            "before": "".join(
-                f"### {name}\n{current[name]}" for name in sorted(set(written) | set(removed)) if name in current
-            ),
-            "after": "".join(f"### {name}\n{desired[name]}" for name in written),
-        },
+        "changed": change.changed,
+        "written": change.written,
+        "removed": change.removed,
+        "restarted": change.restarted,
+        "started": change.started,
+        "diff": change.diff(),
     }
-    if module.check_mode or not result["changed"]:
-        result["units"] = [{"unit": name, "active": active.get(name, "inactive")} for name in wanted]
+    if module.check_mode or not change.changed:
+        result["units"] = [{"unit": name, "active": change.active.get(name, "inactive")} for name in change.wanted]
         return result
 
-    if options.logging and wanted:
+    if options.logging and change.wanted:
         os.makedirs(os.path.dirname(options.log_file), mode=0o755, exist_ok=True)
 
-    end_connections(systemd, set(removed) | set(changed_existing))
-    if removed:
-        systemd.run("disable", "--now", *removed, check=False)
-        for name in removed:
-            os.unlink(os.path.join(params["unit_dir"], name))
-    for name in written:
-        write_text_atomic(os.path.join(params["unit_dir"], name), desired[name])
-    if written or removed:
-        systemd.run("daemon-reload")
-    if removed:  # a stopped socat exits non-zero: forget its failed state so nothing lingers
-        systemd.run("reset-failed", *removed, check=False)
-    if to_enable:
-        systemd.run("enable", *to_enable)
-    systemd.run("start", TARGET)
-    if changed_existing:
-        systemd.run("restart", *changed_existing, check=False)
-    if to_start:
-        systemd.run("start", *to_start, check=False)
+    def describe(unit: str) -> str:
+        """The unit's last lines: the journal's, then its own lines of the relay log file."""
+        lines = systemd.journal(unit)
+        if params["logging"]:
+            lines += log_tail(params["log_file"], f"{log_name(relay_name(unit))}[")
+        return " | ".join(line.strip() for line in lines if line.strip())
 
-    touched = sorted(set(changed_existing) | set(to_start))
-    states = wait_active(systemd, touched, params["start_timeout"])
-    failed = [name for name, state in states.items() if state != "active"]
-    if failed:
-        rollback(module, systemd, failed, current)
-        details = "; ".join(f"{name}: {systemd.journal(name) or states[name]}" for name in failed)
-        raise UnitError(
-            f"relay unit(s) did not stay up and were put back as they were ({', '.join(failed)}): {details}"
-        )
-    result["units"] = [{"unit": name, "active": "active"} for name in wanted]
+    apply(systemd, change, params["unit_dir"], params["start_timeout"], describe)
+    result["units"] = [{"unit": name, "active": "active"} for name in change.wanted]
     return result
-
-
-def rollback(module: AnsibleModule, systemd: Systemd, failed: list[str], previous: dict[str, str]) -> None:
-    for name in failed:
-        path = os.path.join(module.params["unit_dir"], name)
-        if name in previous:
-            write_text_atomic(path, previous[name])
-        else:
-            systemd.run("disable", "--now", name, check=False)
-            if os.path.exists(path):
-                os.unlink(path)
-    systemd.run("daemon-reload", check=False)
-    restore = [name for name in failed if name in previous]
-    if restore:
-        systemd.run("restart", *restore, check=False)
 
 
 def ensure_absent(module: AnsibleModule) -> dict:
@@ -328,13 +221,7 @@ def ensure_absent(module: AnsibleModule) -> dict:
     result["diff"] = {"before": "".join(f"### {n}\n{current[n]}" for n in names), "after": ""}
     if module.check_mode or not names:
         return result
-    systemd = Systemd(module)
-    end_connections(systemd, names)
-    systemd.run("disable", "--now", *names, check=False)
-    for name in names:
-        os.unlink(os.path.join(module.params["unit_dir"], name))
-    systemd.run("daemon-reload")
-    systemd.run("reset-failed", *relay_units(names), check=False)
+    remove_all(host_systemd(module), module.params["unit_dir"], names)
     return result
 
 
