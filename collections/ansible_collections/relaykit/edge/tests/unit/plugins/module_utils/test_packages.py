@@ -138,22 +138,24 @@ def test_refusal_quotes_apts_reason(fresh_lists: Path) -> None:
         Packages(run=apt).ensure(["netfilter-persistent"], check_mode=True)
 
 
-def test_stale_lists_are_refreshed_once_before_simulating(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def no_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A host whose package lists were never downloaded."""
     empty = tmp_path / "lists"
     empty.mkdir()
     monkeypatch.setattr(_packages, "LISTS_DIR", str(empty))
     monkeypatch.setattr(_packages, "UPDATE_STAMP", str(tmp_path / "no-stamp"))
+    return empty
+
+
+def test_stale_lists_are_refreshed_once_before_simulating(no_lists: Path) -> None:
     apt = FakeApt(set())
     Packages(run=apt).ensure(["socat"], check_mode=True)
     assert apt.verbs().count("apt-get -q update") == 1
     assert apt.verbs().index("apt-get -q update") < apt.verbs().index("apt-get -s -q")
 
 
-def test_downloads_are_tried_again_when_a_mirror_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = tmp_path / "lists"
-    empty.mkdir()
-    monkeypatch.setattr(_packages, "LISTS_DIR", str(empty))
-    monkeypatch.setattr(_packages, "UPDATE_STAMP", str(tmp_path / "no-stamp"))
+def test_downloads_are_tried_again_when_a_mirror_fails(no_lists: Path) -> None:
     apt = FakeApt(set())
     Packages(run=apt).ensure(["socat"], check_mode=False)
     downloads = [call for call in apt.calls if call[0] == "apt-get" and call[1] != "-s"]
