@@ -18,11 +18,9 @@ from ansible_collections.relaykit.edge.plugins.module_utils._errors import Relay
 from ansible_collections.relaykit.edge.plugins.module_utils._relay46 import (
     DEFAULT_HTTP_PORT,
     DEFAULT_HTTPS_PORT,
-    dns_records,
-    nas_plan,
     normalize_relay46,
-    vps_plan,
 )
+from ansible_collections.relaykit.edge.plugins.module_utils._relay46_plans import dns_records, nas_plan, vps_plan
 
 
 def relay46_config(

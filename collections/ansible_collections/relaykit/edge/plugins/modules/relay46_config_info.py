@@ -112,7 +112,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.yaml import HAS_YAML, yaml_load
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, run_module
-from ansible_collections.relaykit.edge.plugins.module_utils._relay46 import import_config
+from ansible_collections.relaykit.edge.plugins.module_utils._relay46_import import import_config
 
 try:
     from yaml import YAMLError

@@ -17,13 +17,11 @@ import pytest
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
 from ansible_collections.relaykit.edge.plugins.module_utils._relay46 import (
     CONFIG_LABELS,
-    dns_records,
-    import_config,
-    nas_plan,
     normalize_config,
     normalize_relay46,
-    vps_plan,
 )
+from ansible_collections.relaykit.edge.plugins.module_utils._relay46_import import import_config
+from ansible_collections.relaykit.edge.plugins.module_utils._relay46_plans import dns_records, nas_plan, vps_plan
 
 TOKEN = "cf-secret-token-0123456789"
 ZONE = "0123456789abcdef0123456789abcdef"
