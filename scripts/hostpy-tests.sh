@@ -24,6 +24,7 @@ COLLECTION=collections/ansible_collections/relaykit/edge
 TESTS=(
   tests/unit/test_relaykit_cli.py
   tests/unit/test_relaykit_ddns.py
+  tests/unit/test_host_core.py
   "$COLLECTION/tests/unit/plugins/module_utils"
 )
 # module_utils tests that need more than pytest (ansible-core, cryptography, the cloudflare SDK):

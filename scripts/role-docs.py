@@ -54,20 +54,31 @@ def render(role: Path) -> str:
         options = spec.get("options", {})
         if options:
             lines += ["| variable | type | default | description |", "|---|---|---|---|"]
-            for name, option in options.items():
-                kind = option.get("type", "str")
-                if kind == "list" and "elements" in option:
-                    kind = f"list of {option['elements']}"
-                default = f"`{json.dumps(option['default'])}`" if "default" in option else ""
-                if option.get("required"):
-                    default = "*required*"
-                description = " ".join(paragraphs(option.get("description")))
-                if option.get("choices"):
-                    choices = ", ".join(f"`{choice}`" for choice in option["choices"])
-                    description += f" Choices: {choices}."
-                lines.append(f"| `{name}` | {kind} | {cell(default)} | {cell(description)} |")
+            lines += rows(options)
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def rows(options: dict, prefix: str = "") -> list[str]:
+    """A row per option, then one per field of its entries (``name[].field``) or of its mapping (``name.field``)."""
+    lines = []
+    for name, option in options.items():
+        kind = option.get("type", "str")
+        if kind == "list" and "elements" in option:
+            kind = f"list of {option['elements']}"
+        default = f"`{json.dumps(option['default'])}`" if "default" in option else ""
+        if option.get("required"):
+            default = "*required*"
+        description = " ".join(paragraphs(option.get("description")))
+        if option.get("choices"):
+            choices = ", ".join(f"`{choice}`" for choice in option["choices"])
+            description += f" Choices: {choices}."
+        if option.get("no_log"):
+            description += " Never logged."
+        lines.append(f"| `{prefix}{name}` | {kind} | {cell(default)} | {cell(description)} |")
+        if option.get("options"):
+            lines += rows(option["options"], f"{prefix}{name}{'[]' if option.get('type') == 'list' else ''}.")
+    return lines
 
 
 def main() -> int:

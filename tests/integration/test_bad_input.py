@@ -7,6 +7,7 @@ entry and the field, and that no host was contacted.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -443,3 +444,222 @@ def test_good_relay46_input_passes_validation(tmp_path: Path) -> None:
     assert "Validate the Relay46 services" in output, output
     assert RELAY46_TOKEN not in output, output
     assert "UNREACHABLE" not in output, output
+
+
+# --- Issue 14, item 1: the shapes in argument_specs, validated once in playbooks/validate.yml ---------------------
+
+ZONE_ID = "0123456789abcdef0123456789abcdef"
+CLOUDFLARE_ON = {"enabled": True, "api_token": RELAY46_TOKEN, "zone_id": ZONE_ID}
+
+
+def run_edge_site(
+    tmp_path: Path,
+    vps_vars: dict[str, Any],
+    nas_vars: dict[str, Any] | None = None,
+    playbook: str = "site.yml",
+    *options: str,
+) -> subprocess.CompletedProcess:
+    """A VPS and (with nas_vars) a NAS, both on a refused loopback port, through playbook (with options, as -v)."""
+    groups: dict[str, Any] = {}
+    for group, host_vars in (("vps", vps_vars), ("nas", nas_vars)):
+        if host_vars is not None:
+            host = {"ansible_host": "127.0.0.1", "ansible_port": 1, "ansible_connection": "ssh", **host_vars}
+            groups[group] = {"hosts": {f"{group}-bad": host}}
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"children": groups}}))
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), playbook, *options],
+        cwd=REPO,
+        env=dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def nas_site(**more: Any) -> dict[str, Any]:
+    """A good NAS with Cloudflare (so with its DDNS job), with the given variables added."""
+    return relay46(cloudflare=dict(CLOUDFLARE_ON), relay46_nas_name="nas.example.com", **more)
+
+
+NESTED_FIELD_CASES = [
+    pytest.param(
+        relay46(services=[{"name": "web", "domain": "www.example.com", "backend_port": 80, "websocket": "maybe"}]),
+        ["relay46_services[0] (name 'web'): websocket must be true or false, got 'maybe'"],
+        id="websocket-maybe",
+    ),
+    pytest.param(
+        relay46(
+            services=[{"name": "web", "domain": "www.example.com", "backend_port": 80, "timeout": {"read": "soon"}}]
+        ),
+        ["relay46_services[0] (name 'web'): timeout.read must be 1 to 86400 seconds, got soon"],
+        id="timeout-not-a-number",
+    ),
+    pytest.param(
+        relay46(tcp=["ssh:2222"]),
+        ["relay46_tcp_services[0] must be a mapping"],
+        id="tcp-service-not-a-mapping",
+    ),
+    pytest.param(
+        relay46(cloudflare={**CLOUDFLARE_ON, "zone_id": "not-a-zone"}),
+        ["relay46_cloudflare: zone_id must be 32 hexadecimal digits (a Cloudflare zone id), got 'not-a-zone'"],
+        id="cloudflare-zone-id",
+    ),
+    pytest.param(
+        relay46(cloudflare={**CLOUDFLARE_ON, "proxied": "sometimes"}),
+        ["relay46_cloudflare: proxied must be true or false"],
+        id="cloudflare-proxied",
+    ),
+]
+
+
+@pytest.mark.parametrize(("host_vars", "expected"), NESTED_FIELD_CASES)
+def test_bad_nested_field_is_refused_by_validate(
+    tmp_path: Path, host_vars: dict[str, Any], expected: list[str]
+) -> None:
+    assert_refused(run_edge_site(tmp_path, host_vars), expected, secret=RELAY46_TOKEN)
+
+
+def test_a_shape_only_the_argument_specs_know_is_refused_by_validate(tmp_path: Path) -> None:
+    """relay46_ddns_allow_private is no field of the filter: the nas entry point's argument specs refuse it, in
+    validate.yml, before any host is touched (not when the role starts on the NAS)."""
+    result = run_edge_site(tmp_path, relay46(), nas_site(relay46_ddns_allow_private="maybe"))
+    assert_refused(result, ["relay46_ddns_allow_private", "bool"], secret=RELAY46_TOKEN)
+    assert "Validate the Relay46 settings against the role's argument specs" in result.stdout
+
+
+CLOUDFLARE_FAILURES = [
+    pytest.param({**CLOUDFLARE_ON, "zone_id": "zone"}, "zone_id must be 32 hexadecimal digits", id="zone-id"),
+    # The token under a mistyped key: the field is named, its value never shown.
+    pytest.param(
+        {"enabled": True, "api_tokn": RELAY46_TOKEN, "zone_id": ZONE_ID}, "unknown field 'api_tokn'", id="mistyped-key"
+    ),
+    pytest.param({**CLOUDFLARE_ON, "enabled": "yes"}, "enabled must be true or false", id="enabled-yes"),
+    pytest.param(
+        {**CLOUDFLARE_ON, "api_token": 987654321987}, "api_token must be a string (its value is not shown)", id="number"
+    ),
+]
+
+
+@pytest.mark.parametrize("playbook", ["playbooks/validate.yml", "playbooks/dns.yml"])
+@pytest.mark.parametrize(("cloudflare", "expected"), CLOUDFLARE_FAILURES)
+def test_the_token_never_shows_when_the_cloudflare_mapping_fails(
+    tmp_path: Path, playbook: str, cloudflare: dict[str, Any], expected: str
+) -> None:
+    secret = str(cloudflare.get("api_token", cloudflare.get("api_tokn")))
+    result = run_edge_site(tmp_path, relay46(cloudflare=cloudflare), None, playbook, "-v")
+    assert_refused(result, [f"relay46_cloudflare: {expected}"], secret=secret)
+
+
+def test_the_token_never_shows_in_a_verbose_run_of_good_settings(tmp_path: Path) -> None:
+    """-v shows relay46_site (the normalized settings, without the token) and dns.yml uses it: the token is in
+    neither output (dns.yml's API is a refused port here)."""
+    site = relay46(cloudflare=dict(CLOUDFLARE_ON), relay46_cloudflare_api_url="http://127.0.0.1:9/client/v4")
+    validated = run_edge_site(tmp_path, site, nas_site(), "playbooks/validate.yml", "-v")
+    output = validated.stdout + validated.stderr
+    assert validated.returncode == 0, output
+    assert "relay46_site:" in output and ZONE_ID in output, output
+    assert RELAY46_TOKEN not in output, output
+    published = run_edge_site(tmp_path, site, None, "playbooks/dns.yml", "-v")
+    output = published.stdout + published.stderr
+    assert "cannot reach the Cloudflare API at http://127.0.0.1:9" in output, output
+    assert RELAY46_TOKEN not in output, output
+
+
+def run_ddns_checks(tmp_path: Path, ddns_vars: dict[str, Any]) -> subprocess.CompletedProcess:
+    """The ddns role's own checks (its tasks/validate.yml, with its defaults), as the role runs them first."""
+    playbook = tmp_path / "ddns-checks.yml"
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "The ddns role's checks",
+                    "hosts": "localhost",
+                    "connection": "local",
+                    "gather_facts": False,
+                    "vars_files": [str(REPO / "roles/ddns/defaults/main.yml")],
+                    "tasks": [{"ansible.builtin.include_tasks": str(REPO / "roles/ddns/tasks/validate.yml")}],
+                }
+            ]
+        )
+    )
+    (tmp_path / "ddns-vars.json").write_text(json.dumps(ddns_vars))
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-e", f"@{tmp_path / 'ddns-vars.json'}"],
+        cwd=REPO,
+        env=dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+DDNS_NAMES = ["panel.example.com", "router.example.com", "nas.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("zone_id", "refused"),
+    [
+        pytest.param("0123456789abcdef0123456789abcdeg", True, id="a-g"),
+        pytest.param("0123456789abcdef0123456789abcde", True, id="31-digits"),
+        pytest.param("0123456789abcdef-0123456789abcdef", True, id="dash"),
+        pytest.param(ZONE_ID.upper(), False, id="upper-case"),
+        pytest.param(f" {ZONE_ID} ", False, id="spaces-around"),
+    ],
+)
+def test_a_zone_id_validate_refuses_is_one_the_ddns_role_refuses(tmp_path: Path, zone_id: str, refused: bool) -> None:
+    """One inventory, two readers: playbooks/validate.yml (for the NAS, whose DDNS job gets relay46_cloudflare's
+    zone id) and the ddns role's own checks given the same zone id agree, with the same words."""
+    validated = run_edge_site(
+        tmp_path, relay46(), nas_site(relay46_cloudflare={**CLOUDFLARE_ON, "zone_id": zone_id}), "site.yml"
+    )
+    checked = run_ddns_checks(
+        tmp_path, {"ddns_zone_id": zone_id, "ddns_api_token": RELAY46_TOKEN, "ddns_names": DDNS_NAMES}
+    )
+    checks_output = checked.stdout + checked.stderr
+    if refused:
+        expected = f"zone_id must be 32 hexadecimal digits (a Cloudflare zone id), got {zone_id!r}"
+        assert_refused(validated, [f"relay46_cloudflare: {expected}"], secret=RELAY46_TOKEN)
+        assert checked.returncode != 0 and "ddns_zone_id must be 32 hexadecimal digits" in checks_output, checks_output
+        assert expected in " ".join(checks_output.split()), checks_output
+    else:
+        assert "UNREACHABLE" in validated.stdout + validated.stderr  # past validate.yml, on to the hosts
+        assert checked.returncode == 0, checks_output
+
+
+@pytest.mark.parametrize(
+    ("ddns_vars", "expected"),
+    [
+        pytest.param({"ddns_ttl": 5}, "ddns_ttl must be 1 (automatic), 30..86400 or null (got '5')", id="ttl"),
+        pytest.param(
+            {"ddns_ttl": "soon"},
+            "argument 'ddns_ttl' is of type str and we were unable to convert to int",
+            id="ttl-type",
+        ),
+        pytest.param(
+            {"ddns_schedule": "*/5 * * * * root id"}, "ddns_schedule must be a cron field of digits", id="schedule"
+        ),
+        pytest.param({"ddns_interface": "eth0;x"}, "ddns_interface must be an interface name", id="interface"),
+    ],
+)
+def test_a_bad_ddns_option_is_refused_by_validate_as_the_ddns_role_refuses_it(
+    tmp_path: Path, ddns_vars: dict[str, Any], expected: str
+) -> None:
+    """Before, these passed validate.yml and failed in the ddns role on the NAS, after its nginx and certificates."""
+    assert_refused(run_edge_site(tmp_path, relay46(), nas_site(**ddns_vars)), [expected], secret=RELAY46_TOKEN)
+    if "type str" not in expected:  # a type is the role's argument specs, checked as the role starts
+        checked = run_ddns_checks(
+            tmp_path, {"ddns_zone_id": ZONE_ID, "ddns_api_token": RELAY46_TOKEN, "ddns_names": DDNS_NAMES, **ddns_vars}
+        )
+        output = " ".join((checked.stdout + checked.stderr).split())
+        assert checked.returncode != 0 and expected in output, output
+
+
+def test_without_cloudflare_the_ddns_options_are_not_checked(tmp_path: Path) -> None:
+    """No Cloudflare, no DDNS job (the ddns role removes it): its options do not matter, as before."""
+    result = run_edge_site(tmp_path, relay46(), relay46(relay46_nas_name="nas.example.com", ddns_ttl=5))
+    output = result.stdout + result.stderr
+    assert "ddns_ttl" not in output, output
+    assert "UNREACHABLE" in output, output

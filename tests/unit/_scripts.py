@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[2]
+# The host programs import the collection's module_utils from the directory the roles install them in; here that
+# is the checkout's collections/ (inherited by the programs the tests start as processes).
+os.environ.setdefault("RELAYKIT_CORE_DIR", str(REPO / "collections"))
 
 
 def load_script(path: Path, name: str) -> ModuleType:

@@ -51,6 +51,7 @@ def relay(**overrides: Any) -> Any:
     fields.update(overrides)
     if "target_addresses" in fields:
         fields["target_addresses"] = tuple(fields["target_addresses"])
+    fields.pop("unit")  # the model derives it from the name and the engine
     return rk.Relay(**fields)
 
 

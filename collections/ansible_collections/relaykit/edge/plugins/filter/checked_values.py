@@ -19,9 +19,11 @@ description:
   - Takes a mapping of inventory variable -> C([kind, value]) and returns variable -> value unchanged, or fails
     naming every bad variable (and entry, for a list) and what was expected.
   - Each kind accepts what its consumer reads and nothing it could take for more syntax (a newline, C(;), C({),
-    C(}), C($), C(%), a quote). Kinds - C(ipv4), C(ipv6), C(ip_network), C(dns_name), C(url), C(resolver) (nginx's
-    DNS servers), C(nginx_time), C(systemd_calendar), C(systemd_timespan), C(cron_field), C(no_proxy). A kind
-    prefixed C(optional_) also accepts an empty value; a list value checks each entry.
+    C(}), C($), C(%), a quote). Kinds - C(ipv4), C(ipv6), C(ip_network), C(dns_name), C(record_name) (a DNS
+    record's name - C(_) in a label and a leading C(*.) allowed), C(url), C(resolver) (nginx's DNS servers),
+    C(nginx_time), C(systemd_calendar), C(systemd_timespan), C(cron_field), C(zone_id) (a Cloudflare zone id, 32
+    hexadecimal digits, either case), C(no_proxy). A kind prefixed C(optional_) also accepts an empty value; a list
+    value checks each entry.
 positional: _input
 options:
   _input:

@@ -19,6 +19,7 @@ from ansible_collections.relaykit.edge.plugins.module_utils._relay46 import (
     DEFAULT_HTTP_PORT,
     DEFAULT_HTTPS_PORT,
     normalize_relay46,
+    public_config,
 )
 from ansible_collections.relaykit.edge.plugins.module_utils._relay46_plans import dns_records, nas_plan, vps_plan
 
@@ -29,9 +30,13 @@ def relay46_config(
     http_port: Any = DEFAULT_HTTP_PORT,
     https_port: Any = DEFAULT_HTTPS_PORT,
     cloudflare: Any = None,
+    public: bool = False,
 ) -> dict:
+    if not isinstance(public, bool):
+        raise AnsibleFilterError(f"relay46_config: public must be true or false, got {public!r}")
     try:
-        return normalize_relay46(services, tcp_services, http_port, https_port, cloudflare)
+        config = normalize_relay46(services, tcp_services, http_port, https_port, cloudflare)
+        return public_config(config) if public else config
     except RelaykitError as exc:
         raise AnsibleFilterError(str(exc)) from None
 

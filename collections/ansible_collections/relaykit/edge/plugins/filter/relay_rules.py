@@ -15,9 +15,8 @@ version_added: 0.1.0
 description:
   - Builds the chains, rules and hooks of kernel relays (DNAT, MASQUERADE, FORWARD accept) and the
     per-relay byte counters of socat relays, for M(relaykit.edge.netfilter_chains).
-  - Also returns, per kernel relay, the address its rules use in each family (C(uses)), the kernel
-    relays with no target address in any family they listen on (C(unreachable)), and the relays with
-    the addresses their rules use (C(relays), each with C(target_addresses)).
+  - Also returns, per kernel relay, the address its rules use in each family (C(uses)), and the kernel
+    relays with no target address in any family they listen on (C(unreachable)).
 positional: _input, addresses
 options:
   _input:
@@ -45,7 +44,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(owner), C(chains), C(hooks), C(uses), C(unreachable) and C(relays).
+  description: C(owner), C(chains), C(hooks), C(ufw_rules), C(uses) and C(unreachable).
   type: dict
 """
 

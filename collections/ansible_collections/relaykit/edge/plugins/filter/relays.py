@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.relaykit.edge.plugins.module_utils._relays import RelayError, listen_claims, normalize
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import (
+    RelayError,
+    listen_claims,
+    normalize,
+    status_document,
+)
 
 DOCUMENTATION = r"""
 name: port_relays
@@ -64,6 +69,24 @@ def port_relay_listen_ports(relays: object) -> list[dict]:
     return listen_claims(relays)
 
 
+def port_relay_status_config(relays: object, uses: object, health: object) -> dict:
+    """/etc/relaykit/relays.json: the normalized relays, the addresses their kernel rules use, the health settings."""
+    if not isinstance(relays, list) or not isinstance(uses, dict) or not isinstance(health, dict):
+        raise AnsibleFilterError(
+            "port_relay_status_config: expected the port_relays filter's result, the rule builder's uses and a dict"
+        )
+    try:
+        return status_document(relays, uses, health)
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError(
+            f"port_relay_status_config: relays must come from relaykit.edge.port_relays ({exc})"
+        ) from exc
+
+
 class FilterModule:
     def filters(self) -> dict:
-        return {"port_relays": port_relays, "port_relay_listen_ports": port_relay_listen_ports}
+        return {
+            "port_relays": port_relays,
+            "port_relay_listen_ports": port_relay_listen_ports,
+            "port_relay_status_config": port_relay_status_config,
+        }

@@ -17,6 +17,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.relaykit.edge.plugins.module_utils._cloudflare_errors import CODE_MESSAGES
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, run_module
 
 MINIMUM_SDK = (4, 0)
@@ -32,19 +33,6 @@ except ImportError:
     cloudflare = None  # type: ignore[assignment]
     Cloudflare = None  # type: ignore[assignment,misc]
     SDK_IMPORT_ERROR = traceback.format_exc()
-
-# Codes of the real API (and of the project's stand-in).
-CODE_MESSAGES = {
-    9109: "the API token is invalid or expired",
-    6003: "the request carried no valid API token",
-    81044: "the record does not exist any more (changed by someone else during the run?)",
-    81053: "conflicting record: an A, AAAA or CNAME record of that name exists (a CNAME cannot share a name)",
-    81054: "conflicting record: a CNAME record of that name exists (a CNAME cannot share a name)",
-    81059: "proxied: a name cannot mix proxied and DNS-only A/AAAA records (the project's stand-in refuses it)",
-    81057: "an identical record already exists",
-    81058: "an identical record already exists",
-}
-
 
 # The options every Cloudflare module shares (documented in doc_fragments/cloudflare.py).
 ARGUMENT_SPEC: dict[str, dict[str, Any]] = {

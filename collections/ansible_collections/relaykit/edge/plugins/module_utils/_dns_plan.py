@@ -173,8 +173,11 @@ def changed_fields(current: dict[str, Any], given: dict[str, Any]) -> dict[str, 
     return {key: value for key, value in given.items() if current.get(key) != value}
 
 
-def plan(wanted: list[Wanted], existing: list[dict[str, Any]], state: str) -> Plan:
-    """What to create, patch and delete so that every listed name and type holds exactly the wanted set."""
+def plan(wanted: list[Wanted], existing: list[dict[str, Any]], state: str, check_proxied: bool = True) -> Plan:
+    """What to create, patch and delete so that every listed name and type holds exactly the wanted set.
+
+    ``check_proxied``: refuse a plan that leaves a name with proxied and DNS-only A/AAAA records (Cloudflare
+    refuses it); the DDNS job leaves that answer to Cloudflare, as it changes only the AAAA records."""
     current = [existing_view(record) for record in existing]
     result = Plan()
     groups: dict[tuple[str, str], list[Wanted]] = {}
@@ -212,7 +215,8 @@ def plan(wanted: list[Wanted], existing: list[dict[str, Any]], state: str) -> Pl
                     {"id": None, "proxied": False, "comment": None, "tags": [], "priority": None, **created}
                 )
         result.deletes += free
-    check_proxied_mix(result.after, current, result.deletes)
+    if check_proxied:
+        check_proxied_mix(result.after, current, result.deletes)
     return result
 
 

@@ -34,6 +34,8 @@ def write_text_atomic(path: str, content: str, mode: int = 0o644) -> None:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())  # on disk before the rename: a crash leaves the old file or the new one
             os.chmod(tmp, mode)
             os.replace(tmp, path)
         except BaseException:

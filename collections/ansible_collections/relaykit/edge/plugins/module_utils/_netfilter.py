@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
 from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
+from ansible_collections.relaykit.edge.plugins.module_utils._iptables_save import TableDump, parse_save
 
 FAMILIES = {
     "ipv4": ("iptables", "iptables-save", "iptables-restore"),
@@ -80,19 +81,6 @@ class Owner:
         return set(self.chains)
 
 
-@dataclass
-class TableDump:
-    policies: dict[str, str] = field(default_factory=dict)  # chain -> policy ("-" for user chains)
-    rules: list[tuple[str, str]] = field(default_factory=list)  # (chain, spec) in order
-
-    def chain_rules(self, chain: str) -> list[str]:
-        return [spec for name, spec in self.rules if name == chain]
-
-    def jumps_to(self, builtin: str, chain: str) -> list[str]:
-        target = re.compile(rf"(^|\s)-j {re.escape(chain)}(\s|$)")
-        return [spec for name, spec in self.rules if name == builtin and target.search(spec)]
-
-
 # A line of a saved ruleset (iptables-save format) that is relaykit's: a RELAYKIT-* chain's declaration,
 # one of its rules, or a jump or goto to one.
 SAVED_LINE_RE = re.compile(
@@ -141,24 +129,6 @@ def validate(owner: Owner) -> None:
             raise NetfilterError(
                 f"policies: only filter INPUT/FORWARD/OUTPUT ACCEPT|DROP, got {table} {builtin} {policy}"
             )
-
-
-def parse_save(text: str) -> dict[str, TableDump]:
-    """Parse ``iptables-save`` output (counters not included)."""
-    tables: dict[str, TableDump] = {}
-    current: TableDump | None = None
-    for line in text.splitlines():
-        if line.startswith("*"):
-            current = tables.setdefault(line[1:].strip(), TableDump())
-        elif current is None or not line or line.startswith("#") or line == "COMMIT":
-            continue
-        elif line.startswith(":"):
-            name, policy = line[1:].split()[:2]
-            current.policies[name] = policy
-        elif line.startswith("-A "):
-            parts = line.split(" ", 2)
-            current.rules.append((parts[1], parts[2].strip() if len(parts) > 2 else ""))
-    return tables
 
 
 def render_chains(owner: Owner) -> dict[str, list[str]]:

@@ -13,12 +13,13 @@ configuration nginx last took is put back in place of the file it refused.
 from __future__ import annotations
 
 import os
-import shutil
+import stat
 import time
 from collections.abc import Callable
 from typing import Any
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
+from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
 
 Runner = Callable[[list[str]], "tuple[int, str, str]"]
 
@@ -57,17 +58,18 @@ def restore(config_file: str, served_copy: str) -> bool:
     """Put the configuration nginx last took back in place; whether there was one to put back."""
     if not os.path.isfile(served_copy):
         return False
-    temporary = f"{config_file}.relaykit-tmp"
-    shutil.copy2(served_copy, temporary)
-    os.replace(temporary, config_file)
+    copy_atomic(served_copy, config_file)
     return True
 
 
 def remember(config_file: str, served_copy: str) -> None:
     """Keep what nginx serves now, for the next reload that fails."""
-    temporary = f"{served_copy}.relaykit-tmp"
-    shutil.copy2(config_file, temporary)
-    os.replace(temporary, served_copy)
+    copy_atomic(config_file, served_copy)
+
+
+def copy_atomic(source: str, destination: str) -> None:
+    """``destination`` becomes a copy of ``source`` (its text and mode) in one rename."""
+    write_text_atomic(destination, read_text(source) or "", mode=stat.S_IMODE(os.stat(source).st_mode))
 
 
 def reload(

@@ -24,11 +24,19 @@ from typing import Any
 from ansible_collections.relaykit.edge.plugins.module_utils._certificates import CertificateError, requested_name
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import kind as kind_of
-from ansible_collections.relaykit.edge.plugins.module_utils._relays import ip_version, valid_host
+from ansible_collections.relaykit.edge.plugins.module_utils._net import (
+    ZONE_ID_EXPECTED,
+    as_port,
+    bracket,
+    ip_version,
+    valid_host,
+)
+from ansible_collections.relaykit.edge.plugins.module_utils._net import zone_id as parse_zone_id
 
 SERVICE_FIELDS = ("name", "domain", "backend_port", "websocket", "host_header", "timeout", "local_backend")
 # protocol: Relay46's config.example.yaml writes `protocol: "tcp"`; nginx streams here are TCP only.
 TCP_FIELDS = ("name", "listen_port", "backend_port", "local_backend", "protocol")
+NORMALIZED_TCP_FIELDS = ("name", "listen_port", "backend_port", "local_backend")
 CLOUDFLARE_FIELDS = ("enabled", "api_token", "zone_id", "proxied")
 TIMEOUT_FIELDS = ("connect", "send", "read")
 CONFIG_FIELDS = ("services", "tcp_services", "http_port", "https_port", "cloudflare")
@@ -38,8 +46,6 @@ DEFAULT_HTTP_PORT = 80
 DEFAULT_HTTPS_PORT = 443
 NAS_LOOPBACK = "127.0.0.1"
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
-# A Cloudflare zone id: 32 hexadecimal digits (the DDNS job and the API take nothing else).
-ZONE_ID_RE = re.compile(r"[0-9a-f]{32}")
 # nginx takes timeouts as a number of seconds; a day is more than any proxy should wait.
 MAX_TIMEOUT_SECONDS = 86400
 USER_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")
@@ -125,14 +131,6 @@ def parse_domain(where: str, value: Any) -> str:
     return domain
 
 
-def as_port(value: Any) -> int | None:
-    """A port number from an int or a numeric string (YAML, extra vars); None when it is not one."""
-    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
-        return None
-    return int(text)
-
-
 def parse_port(where: str, field: str, value: Any) -> int:
     port = as_port(value)
     if port is None:
@@ -144,11 +142,6 @@ def required_port(where: str, field: str, value: Any) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise fail(f"{where}: {field} is missing (a port number 1..65535)")
     return parse_port(where, field, value)
-
-
-def format_host(host: str) -> str:
-    """``host`` as the host part of ``host:port``: an IPv6 address in brackets."""
-    return f"[{host}]" if ip_version(host) == 6 else host
 
 
 def parse_host(value: str) -> str | None:
@@ -189,7 +182,7 @@ def parse_host_port(where: str, field: str, value: Any) -> str:
     if not port_text.strip().isdigit():
         raise fail(f"{where}: {field} must be {HOST_PORT_EXAMPLES}; the port is missing or not a number: {value!r}")
     port = parse_port(where, f"{field}'s port", port_text)
-    return f"{format_host(normalized)}:{port}"
+    return f"{bracket(normalized)}:{port}"
 
 
 # --- the contract ---------------------------------------------------------------------
@@ -282,9 +275,9 @@ def normalize_cloudflare(label: str, value: Any) -> dict[str, Any]:
     if enabled and not zone_id:
         raise fail(f"{label}: enabled is true but zone_id is missing or empty (the id of the domain's Cloudflare zone)")
     if enabled:
+        if parse_zone_id(zone_id) is None:
+            raise fail(f"{label}: zone_id must be {ZONE_ID_EXPECTED}, got {zone_id!r}")
         zone_id = zone_id.lower()
-    if zone_id and enabled and not ZONE_ID_RE.fullmatch(zone_id):
-        raise fail(f"{label}: zone_id must be 32 hexadecimal digits (a Cloudflare zone id), got {zone_id!r}")
     return {"enabled": enabled, "zone_id": zone_id, "proxied": proxied, "api_token": token}
 
 
@@ -344,6 +337,75 @@ def normalize_config(config: Any, labels: Mapping[str, str] | None = None) -> di
         config.get("cloudflare"),
         labels=labels,
     )
+
+
+def public_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A normalized configuration without ``cloudflare.api_token``: the view that may be shown (a fact, a module's
+    result, a plan's input). The one place the token is left out; whoever needs it reads the inventory's."""
+    cloudflare = {key: value for key, value in config["cloudflare"].items() if key != "api_token"}
+    return {**config, "cloudflare": cloudflare}
+
+
+def _is_port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+
+
+def _has_fields(entry: Any, fields: tuple[str, ...] | set[str]) -> bool:
+    return isinstance(entry, Mapping) and set(entry) == set(fields)
+
+
+def _is_normalized_service(entry: Any) -> bool:
+    timeout = entry.get("timeout") if isinstance(entry, Mapping) else None
+    return (
+        _has_fields(entry, SERVICE_FIELDS)
+        and isinstance(entry["name"], str)
+        and isinstance(entry["domain"], str)
+        and _is_port(entry["backend_port"])
+        and isinstance(entry["websocket"], bool)
+        and entry["host_header"] in HOST_HEADERS
+        and _has_fields(timeout, TIMEOUT_FIELDS)
+        and all(isinstance(timeout[field], int) and not isinstance(timeout[field], bool) for field in TIMEOUT_FIELDS)
+        and (entry["local_backend"] is None or isinstance(entry["local_backend"], str))
+    )
+
+
+def _is_normalized_tcp_service(entry: Any) -> bool:
+    return (
+        _has_fields(entry, NORMALIZED_TCP_FIELDS)
+        and isinstance(entry["name"], str)
+        and _is_port(entry["listen_port"])
+        and _is_port(entry["backend_port"])
+        and (entry["local_backend"] is None or isinstance(entry["local_backend"], str))
+    )
+
+
+def is_normalized(config: Any) -> bool:
+    """Whether ``config`` has the shape :func:`normalize_relay46` returns (with or without ``cloudflare.api_token``,
+    see :func:`public_config`): every key, no other, each value of its normalized type. A shape check only: it
+    does not repeat the normalizer's checks of the values and of their collisions."""
+    if not _has_fields(config, CONFIG_FIELDS):
+        return False
+    cloudflare = config["cloudflare"]
+    return (
+        isinstance(config["services"], list)
+        and all(_is_normalized_service(entry) for entry in config["services"])
+        and isinstance(config["tcp_services"], list)
+        and all(_is_normalized_tcp_service(entry) for entry in config["tcp_services"])
+        and _is_port(config["http_port"])
+        and _is_port(config["https_port"])
+        and isinstance(cloudflare, Mapping)
+        and set(cloudflare) in ({"enabled", "zone_id", "proxied"}, set(CLOUDFLARE_FIELDS))
+        and isinstance(cloudflare["enabled"], bool)
+        and isinstance(cloudflare["proxied"], bool)
+        and isinstance(cloudflare["zone_id"], str)
+    )
+
+
+def normalized(config: Any) -> Mapping[str, Any]:
+    """The configuration a plan works from: ``config`` as it is when it is the normalizer's output (the site's
+    ``relay46_site`` fact, normalized once by playbooks/validate.yml), else :func:`normalize_config` of it
+    (validated, or RelaykitError naming the entry and the field)."""
+    return config if is_normalized(config) else normalize_config(config)
 
 
 def where_of(names: Mapping[str, str], kind: str, index: int, entry: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import kind as kind_of
+from ansible_collections.relaykit.edge.plugins.module_utils._net import ip_version
 from ansible_collections.relaykit.edge.plugins.module_utils._relay46 import (
     CONFIG_FIELDS,
     CONFIG_LABELS,
@@ -18,8 +19,8 @@ from ansible_collections.relaykit.edge.plugins.module_utils._relay46 import (
     normalize_relay46,
     parse_host,
     parse_port,
+    public_config,
 )
-from ansible_collections.relaykit.edge.plugins.module_utils._relays import ip_version
 
 # --- import of a Relay46 config.yaml ---------------------------------------------------
 
@@ -108,7 +109,8 @@ def import_config(data: Any) -> dict[str, Any]:
         data.get("cloudflare"),
         labels=CONFIG_LABELS,
     )
-    token_set = bool(config["cloudflare"].pop("api_token"))
+    token_set = bool(config["cloudflare"]["api_token"])
+    config = public_config(config)
     return {
         "hosts": {"vps": vps_vars, "nas": nas_vars},
         "ssh_aliases": [group for group, alias in (("vps", vps_alias), ("nas", nas_alias)) if alias],

@@ -1,7 +1,10 @@
 # Copyright (c) relaykit contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Relay46's plans: what each host's nginx serves and the site's DNS records, pure functions of the
-configuration that :mod:`_relay46` normalizes (the inventory contract)."""
+configuration that :mod:`_relay46` normalizes (the inventory contract).
+
+Each plan takes the normalized configuration (the site's ``relay46_site`` fact) as it is; any other mapping is
+normalized (validated) first, so a plan never works from an unchecked configuration."""
 
 from __future__ import annotations
 
@@ -10,20 +13,19 @@ from typing import Any
 
 from ansible_collections.relaykit.edge.plugins.module_utils._certificates import CertificateError, requested_name
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import kind as kind_of
+from ansible_collections.relaykit.edge.plugins.module_utils._net import host_port, ip_version
 from ansible_collections.relaykit.edge.plugins.module_utils._relay46 import (
     NAS_LOOPBACK,
     fail,
-    format_host,
-    normalize_config,
+    normalized,
     parse_host,
 )
-from ansible_collections.relaykit.edge.plugins.module_utils._relays import ip_version
 
 # --- plans ----------------------------------------------------------------------------
 
 
 def upstream(host: str, port: int) -> str:
-    return f"{format_host(host)}:{port}"
+    return host_port(host, port)
 
 
 def site(service: dict[str, Any], target: str) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def parse_nas_host(value: Any) -> str:
 
 def vps_plan(config: Any, nas_host: Any) -> dict[str, Any]:
     """What nginx on the VPS serves: an HTTPS site per service, proxied to the NAS; a stream per TCP service."""
-    config = normalize_config(config)
+    config = normalized(config)
     nas = parse_nas_host(nas_host)
     return {
         "certificates": [{"name": svc["name"], "domains": [svc["domain"]]} for svc in config["services"]],
@@ -88,7 +90,7 @@ def edge_ports(config: dict[str, Any]) -> list[dict[str, Any]]:
 def nas_plan(config: Any) -> dict[str, Any]:
     """What nginx on the NAS serves: the same HTTPS sites for IPv6 clients, and a relay port for the VPS per
     service that forwards to a local_backend (HTTP relays and TCP streams)."""
-    config = normalize_config(config)
+    config = normalized(config)
     services, tcp_services = config["services"], config["tcp_services"]
     return {
         "certificates": [{"name": svc["name"], "domains": [svc["domain"]], "challenge": "dns-01"} for svc in services],
@@ -145,7 +147,7 @@ def dns_records(config: Any, vps_ipv4: Any, nas_ipv6: Any, extra_names: Any = No
     configured; each extra name (the NAS's own name, which the VPS reaches it by) AAAA -> NAS, never proxied.
     An extra name that is a service domain is skipped (it has its records already). With no nas_ipv6
     (None or empty: the NAS's DDNS job owns the AAAA records) only the A records are returned."""
-    config = normalize_config(config)
+    config = normalized(config)
     text = vps_ipv4.strip() if isinstance(vps_ipv4, str) else ""
     if ip_version(text) != 4:
         raise fail(f"vps_ipv4 must be the VPS's IPv4 address, got {vps_ipv4!r}")

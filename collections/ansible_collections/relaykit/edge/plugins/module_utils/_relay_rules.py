@@ -15,14 +15,15 @@ Per relay:
 - socat engine: counting rules on the listen port in ``filter INPUT`` (bytes in) and
   ``OUTPUT`` (bytes out).
 Counting rules carry the comment ``relaykit:NAME:in`` or ``relaykit:NAME:out``, the DNAT
-rule ``relaykit:NAME:dnat``: the host's ``relaykit status`` reads them back.
+rule ``relaykit:NAME:dnat`` (the contract is _relays'): the host's ``relaykit status`` reads them back.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.relaykit.edge.plugins.module_utils._relays import ip_version
+from ansible_collections.relaykit.edge.plugins.module_utils._net import host_port, ip_version
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import Relay, relays_of, rule_comment
 
 OWNER = "relays"
 CHAINS = (
@@ -44,21 +45,21 @@ HOOKS = (
 FAMILY_OF = {"ipv4": 4, "ipv6": 6}
 
 
-def listens_on(relay: dict[str, Any], family: str) -> bool:
-    address = relay["listen_address"]
+def listens_on(relay: Relay, family: str) -> bool:
+    address = relay.listen_address
     if address == "::":
         return True  # a dual-stack wildcard
     return (":" in address) == (family == "ipv6")
 
 
-def destination(relay: dict[str, Any], family: str) -> str:
-    address = relay["listen_address"]
+def destination(relay: Relay, family: str) -> str:
+    address = relay.listen_address
     if address in ("::", "0.0.0.0") or not listens_on(relay, family):  # noqa: S104 (a comparison)
         return ""
     return f"-d {address} "
 
 
-def local_only(relay: dict[str, Any], family: str) -> str:
+def local_only(relay: Relay, family: str) -> str:
     """On a wildcard, the DNAT rule matches only packets for an address of this host (after ``-p``,
     where iptables-save puts it).
 
@@ -68,24 +69,24 @@ def local_only(relay: dict[str, Any], family: str) -> str:
     return "" if destination(relay, family) else "-m addrtype --dst-type LOCAL "
 
 
-def comment(relay: dict[str, Any], what: str) -> str:
-    return f'-m comment --comment "relaykit:{relay["name"]}:{what}"'
+def comment(relay: Relay, what: str) -> str:
+    return f'-m comment --comment "{rule_comment(relay.name, what)}"'
 
 
-def target_address(relay: dict[str, Any], addresses: dict[str, dict[str, list[str]]], family: str) -> str | None:
+def target_address(relay: Relay, addresses: dict[str, dict[str, list[str]]], family: str) -> str | None:
     """The address the rules use: an IP literal target is its own; a name's comes from resolving it on the host."""
-    literal = ip_version(relay["target_host"])
+    literal = ip_version(relay.target_host)
     if literal is not None:
-        return relay["target_host"] if literal == FAMILY_OF[family] else None
-    found = addresses.get(relay["name"], {}).get(family, [])
+        return relay.target_host if literal == FAMILY_OF[family] else None
+    found = addresses.get(relay.name, {}).get(family, [])
     return found[0] if found else None
 
 
-def kernel_rules(relay: dict[str, Any], target: str, family: str) -> dict[str, list[str]]:
-    proto, lport, tport = relay["protocol"], relay["listen_port"], relay["target_port"]
-    to = f"[{target}]:{tport}" if family == "ipv6" else f"{target}:{tport}"
+def kernel_rules(relay: Relay, target: str, family: str) -> dict[str, list[str]]:
+    proto, lport, tport = relay.protocol, relay.listen_port, relay.target_port
+    to = host_port(target, tport)
     # Two relays may share a port on different specific addresses: tell their flows apart.
-    origin = f" --ctorigdst {relay['listen_address']}" if destination(relay, family) else ""
+    origin = f" --ctorigdst {relay.listen_address}" if destination(relay, family) else ""
     tracked = f"-p {proto} -m conntrack --ctstate DNAT{origin} --ctorigdstport {lport}"
     return {
         "RELAYKIT-NAT-PRE": [
@@ -102,8 +103,8 @@ def kernel_rules(relay: dict[str, Any], target: str, family: str) -> dict[str, l
     }
 
 
-def socat_rules(relay: dict[str, Any], family: str) -> dict[str, list[str]]:
-    lport = relay["listen_port"]
+def socat_rules(relay: Relay, family: str) -> dict[str, list[str]]:
+    lport = relay.listen_port
     return {
         "RELAYKIT-ACCT-IN": [f"{destination(relay, family)}-p tcp -m tcp --dport {lport} {comment(relay, 'in')}"],
         "RELAYKIT-ACCT-OUT": [
@@ -112,8 +113,9 @@ def socat_rules(relay: dict[str, Any], family: str) -> dict[str, list[str]]:
     }
 
 
-def build(relays: list[dict[str, Any]], addresses: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+def build(relays: list[Relay] | list[dict[str, Any]], addresses: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
     """The netfilter_chains input for all relays, and per relay the addresses its kernel rules use."""
+    relays = relays_of(relays)
     chains: list[dict[str, Any]] = []
     uses: dict[str, dict[str, str]] = {}
     for family in ("ipv4", "ipv6"):
@@ -121,37 +123,29 @@ def build(relays: list[dict[str, Any]], addresses: dict[str, dict[str, list[str]
         for relay in relays:
             if not listens_on(relay, family):
                 continue
-            if relay["engine"] == "kernel":
+            if relay.engine == "kernel":
                 target = target_address(relay, addresses, family)
                 if target is None:
                     continue
-                uses.setdefault(relay["name"], {})[family] = target
+                uses.setdefault(relay.name, {})[family] = target
                 produced = kernel_rules(relay, target, family)
             else:
                 produced = socat_rules(relay, family)
             for chain, chain_rules in produced.items():
                 rules[chain].extend(chain_rules)
         chains += [{"table": table, "name": name, "family": family, "rules": rules[name]} for table, name in CHAINS]
-    unreachable = [relay["name"] for relay in relays if relay["engine"] == "kernel" and relay["name"] not in uses]
-    described = [
-        {
-            **relay,
-            "target_addresses": [uses[relay["name"]][f] for f in ("ipv4", "ipv6") if f in uses.get(relay["name"], {})],
-        }
-        for relay in relays
-    ]
+    unreachable = [relay.name for relay in relays if relay.engine == "kernel" and relay.name not in uses]
     return {
         "owner": OWNER,
         # Where ufw is the host's firewall it must let socat relays' clients in; kernel relays' packets
         # are forwarded, and relaykit's FORWARD rules come before ufw's.
         "ufw_rules": [
-            {"name": relay["name"], "port": relay["listen_port"], "proto": "tcp"}
+            {"name": relay.name, "port": relay.listen_port, "proto": "tcp"}
             for relay in relays
-            if relay["engine"] == "socat"
+            if relay.engine == "socat"
         ],
         "chains": chains,
         "hooks": list(HOOKS),
         "uses": uses,
         "unreachable": unreachable,
-        "relays": described,
     }

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError
 from ansible_collections.relaykit.edge.plugins.module_utils._files import read_text, write_text_atomic
-from ansible_collections.relaykit.edge.plugins.module_utils._socat import SLICE, TARGET, UNIT_PREFIX
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import UNIT_PREFIX
+from ansible_collections.relaykit.edge.plugins.module_utils._socat import SLICE, TARGET
 
 Runner = Callable[[list[str]], "tuple[int, str, str]"]
 

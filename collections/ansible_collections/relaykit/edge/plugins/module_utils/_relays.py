@@ -1,11 +1,16 @@
 # Copyright (c) relaykit contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Port relays: the inventory contract, parsed and validated in one place.
+"""Port relays: the one model of a relay, from the inventory to the host (stdlib only).
 
 ``port_relays`` entries are either the Port Relay seed's line
 ``in_port;out_port;out_host;TCP|UDP`` or a mapping. Both become a :class:`Relay`.
 Every error names the entry (its position and name) and the field, and says what
 was expected, so a run fails before any host is touched.
+
+The same module defines what the host's ``relaykit`` command reads back: the unit of a socat relay,
+the comment of its counting rules (``relaykit:NAME:in|out|dnat``, in chains ``RELAYKIT-ACCT*``) and
+``/etc/relaykit/relays.json`` (:func:`status_document` writes it, :func:`read_status_relays` reads it).
+The host gets this file from the collection (roles/port_relay), not a copy of its rules.
 """
 
 from __future__ import annotations
@@ -16,20 +21,45 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, kind
+from ansible_collections.relaykit.edge.plugins.module_utils._net import as_port, ip_version, valid_host
 
 PROTOCOLS = ("tcp", "udp")
 ENGINES = ("socat", "kernel")
 FIELDS = ("name", "listen_port", "target_host", "target_port", "protocol", "listen_address", "engine")
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,47}")
-# ASCII only: with re.IGNORECASE, [a-z] would also match the Kelvin sign (U+212A) and others.
-HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-# What inet_aton (and so getaddrinfo) reads as an IPv4 address although it is no dotted quad:
-# 0x7f000001, 2130706433, 127.1, 0177.0.0.1. Not a name, and not an address relaykit writes.
-NUMERIC_IPV4_RE = re.compile(r"(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}", re.IGNORECASE)
+
+
+UNIT_PREFIX = "relaykit-relay-"
+# The counter contract: rules that count a relay's bytes sit in chains named RELAYKIT-ACCT* and carry the
+# comment relaykit:NAME:in or relaykit:NAME:out; a kernel relay's DNAT rule carries relaykit:NAME:dnat.
+ACCT_CHAIN_PREFIX = "RELAYKIT-ACCT"
+RULE_KINDS = ("in", "out", "dnat")
+RULE_COMMENT_RE = re.compile(r"relaykit:(?P<name>[^:\s]+):(?P<kind>[a-z]+)")
 
 
 class RelayError(RelaykitError, ValueError):
     """Bad relay input; the message names the entry and the field."""
+
+
+def unit_name(relay_name: str) -> str:
+    """The systemd unit of a socat relay."""
+    return f"{UNIT_PREFIX}{relay_name}.service"
+
+
+def relay_of_unit(unit: str) -> str:
+    """The relay a unit_name() belongs to."""
+    return unit[len(UNIT_PREFIX) : -len(".service")]
+
+
+def rule_comment(relay_name: str, kind: str) -> str:
+    """The comment of a relay's counting (``in``, ``out``) or DNAT (``dnat``) rule."""
+    return f"relaykit:{relay_name}:{kind}"
+
+
+def parse_rule_comment(comment: str | None) -> tuple[str, str] | None:
+    """``relaykit:NAME:KIND`` -> (NAME, KIND); None for any other comment."""
+    found = RULE_COMMENT_RE.fullmatch(comment or "")
+    return (found.group("name"), found.group("kind")) if found else None
 
 
 @dataclass(frozen=True)
@@ -41,40 +71,38 @@ class Relay:
     target_port: int
     protocol: str
     engine: str
+    # The addresses a kernel relay's rules use (resolved on the host); only the status document holds them.
+    target_addresses: tuple[str, ...] = ()
 
     @property
-    def unit(self) -> str:
-        return f"relaykit-relay-{self.name}.service"
+    def unit(self) -> str | None:
+        """The systemd unit of a socat relay; None for a kernel relay (rules, no process)."""
+        return unit_name(self.name) if self.engine == "socat" else None
 
     @property
     def target_is_ip(self) -> bool:
         return ip_version(self.target_host) is not None
 
     def as_dict(self) -> dict[str, Any]:
+        """The normalized relay as tasks pass it on (the port_relays filter's result)."""
         data = asdict(self)
-        data["unit"] = self.unit if self.engine == "socat" else None
+        del data["target_addresses"]
+        data["unit"] = self.unit
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Relay:
+        """A relay from :meth:`as_dict` (values already normalized: they are taken as they are)."""
+        defaults = {"listen_address": "::", "protocol": "tcp", "engine": "socat"}  # a hand-written entry's
+        return cls(
+            **{name: data[name] if name in data else defaults[name] for name in FIELDS},
+            target_addresses=tuple(data.get("target_addresses") or ()),
+        )
 
-def ip_version(value: str) -> int | None:
-    if "%" in value:  # a scoped address (fe80::1%eth0): not usable in rules or unit files
-        return None
-    try:
-        return ipaddress.ip_address(value).version
-    except ValueError:
-        return None
 
-
-def valid_host(value: str) -> bool:
-    if ip_version(value) is not None:
-        return True
-    if not value.isascii():
-        return False
-    name = value[:-1] if value.endswith(".") else value
-    labels = name.split(".")
-    if NUMERIC_IPV4_RE.fullmatch(name) or labels[-1].isdigit():  # an address in another form, or not a name
-        return False
-    return 0 < len(name) <= 253 and all(HOST_LABEL_RE.fullmatch(label) for label in labels)
+def relays_of(entries: list[dict[str, Any]] | list[Relay]) -> list[Relay]:
+    """The relays the port_relays filter returned, as Relay objects (modules and filters get them as dicts)."""
+    return [entry if isinstance(entry, Relay) else Relay.from_dict(entry) for entry in entries]
 
 
 def unusable_target(address: str, engine: str) -> str | None:
@@ -101,12 +129,10 @@ def describe(index: int, entry: Any) -> str:
 
 
 def parse_port(where: str, field: str, value: Any) -> int:
-    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
-    if not text.isascii() or not text.isdigit():
-        raise RelayError(f"{where}: {field} must be a port number 1..65535, got {value!r}")
-    port = int(text)
-    if not 1 <= port <= 65535:
-        raise RelayError(f"{where}: {field} must be a port number 1..65535, got {port}")
+    port = as_port(value)
+    if port is None:
+        shown = int(value) if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() else value
+        raise RelayError(f"{where}: {field} must be a port number 1..65535, got {shown!r}")
     return port
 
 
@@ -249,3 +275,78 @@ def listen_claims(relays: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for relay in relays
     ]
+
+
+# --- /etc/relaykit/relays.json: what the host's relaykit command reads -------------------------------
+
+
+def status_document(
+    relays: list[dict[str, Any]] | list[Relay], uses: dict[str, dict[str, str]], health: dict[str, Any]
+) -> dict[str, Any]:
+    """relays.json from the normalized relays, the addresses their kernel rules use (``uses`` of the rule
+    builder: relay -> family -> address) and the health check's settings."""
+    entries = []
+    for relay in relays_of(relays):
+        used = uses.get(relay.name, {})
+        entries.append({**relay.as_dict(), "target_addresses": [used[f] for f in ("ipv4", "ipv6") if f in used]})
+    return {"relays": entries, "health": health}
+
+
+def read_status_relays(where: str, data: Any) -> tuple[Relay, ...]:
+    """The relays of a relays.json document (written by :func:`status_document`; the file may have been edited
+    by hand since, so each field is checked for its type). Raises RelayError naming the entry and the field."""
+    if not isinstance(data, dict):
+        raise RelayError(f"{where}: must be a JSON object with a 'relays' list")
+    entries = data.get("relays")
+    if not isinstance(entries, list):
+        raise RelayError(f"{where}: 'relays' must be a list")
+    relays = tuple(read_status_entry(f"{where}: relays[{index}]", entry) for index, entry in enumerate(entries))
+    names = [relay.name for relay in relays]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise RelayError(f"{where}: relay names must be unique, repeated: {', '.join(repeated)}")
+    return relays
+
+
+def required_text(where: str, entry: dict[str, Any], key: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RelayError(f"{where}: '{key}' must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def required_choice(where: str, entry: dict[str, Any], key: str, choices: tuple[str, ...]) -> str:
+    value = required_text(where, entry, key).lower()
+    if value not in choices:
+        raise RelayError(f"{where}: '{key}' must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def required_port(where: str, entry: dict[str, Any], key: str) -> int:
+    value = entry.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or as_port(value) is None:
+        raise RelayError(f"{where}: '{key}' must be a port number 1..65535, got {value!r}")
+    return value
+
+
+def read_status_entry(where: str, entry: Any) -> Relay:
+    if not isinstance(entry, dict):
+        raise RelayError(f"{where}: must be an object, got {type(entry).__name__}")
+    name = required_text(where, entry, "name")
+    where = f"{where} ('{name}')"
+    listen_address = entry.get("listen_address", "::")
+    if not isinstance(listen_address, str) or not listen_address:
+        raise RelayError(f"{where}: 'listen_address' must be an address, got {listen_address!r}")
+    addresses = entry.get("target_addresses") or []
+    if not isinstance(addresses, list) or not all(isinstance(item, str) and item for item in addresses):
+        raise RelayError(f"{where}: 'target_addresses' must be a list of addresses, got {addresses!r}")
+    return Relay(  # in this order, the checks of the fields the program reads first
+        name=name,
+        protocol=required_choice(where, entry, "protocol", PROTOCOLS),
+        engine=required_choice(where, entry, "engine", ENGINES),
+        listen_address=listen_address,
+        listen_port=required_port(where, entry, "listen_port"),
+        target_host=required_text(where, entry, "target_host"),
+        target_port=required_port(where, entry, "target_port"),
+        target_addresses=tuple(addresses),
+    )

@@ -2,15 +2,19 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """systemd units of socat relays: one unit per TCP relay, grouped by relaykit.target and relaykit.slice.
 
-Pure rendering; the module compares, writes and drives systemd.
+Pure rendering of :class:`_relays.Relay` objects; the module compares, writes and drives systemd
+(_relay_units). The relay's unit name is the model's (``Relay.unit``); the socat options' defaults are
+:class:`SocatOptions`' (the module declares none of its own).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-UNIT_PREFIX = "relaykit-relay-"
+from ansible_collections.relaykit.edge.plugins.module_utils._net import bracket
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import Relay, relays_of
+
 TARGET = "relaykit.target"
 SLICE = "relaykit.slice"
 
@@ -30,7 +34,14 @@ class SocatOptions:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> SocatOptions:
+        """The options a caller gave; the others keep these defaults (a module's parameter left out is None)."""
         return cls(**{key: params[key] for key in cls.__dataclass_fields__ if params.get(key) is not None})
+
+    @classmethod
+    def argument_spec(cls) -> dict[str, dict[str, str]]:
+        """The module's parameters, one per option, with no default of their own (None keeps the one here)."""
+        kinds = {"str": "path", "int": "int", "bool": "bool"}
+        return {option.name: {"type": kinds[str(option.type)]} for option in fields(cls)}
 
 
 def keepalive(options: SocatOptions) -> str:
@@ -40,8 +51,8 @@ def keepalive(options: SocatOptions) -> str:
     )
 
 
-def listen_address(relay: dict[str, Any], options: SocatOptions) -> str:
-    address, port = relay["listen_address"], relay["listen_port"]
+def listen_address(relay: Relay, options: SocatOptions) -> str:
+    address, port = relay.listen_address, relay.listen_port
     common = f"reuseaddr,fork,backlog={options.backlog},nodelay,{keepalive(options)}"
     if options.max_connections:
         common += f",max-children={options.max_connections}"
@@ -54,10 +65,9 @@ def listen_address(relay: dict[str, Any], options: SocatOptions) -> str:
     return f"TCP4-LISTEN:{port},bind={address},{common}"
 
 
-def connect_address(relay: dict[str, Any], options: SocatOptions) -> str:
-    host = relay["target_host"]
-    host = f"[{host}]" if ":" in host else host
-    return f"TCP:{host}:{relay['target_port']},connect-timeout={options.connect_timeout},nodelay,{keepalive(options)}"
+def connect_address(relay: Relay, options: SocatOptions) -> str:
+    host = bracket(relay.target_host)
+    return f"TCP:{host}:{relay.target_port},connect-timeout={options.connect_timeout},nodelay,{keepalive(options)}"
 
 
 def log_name(relay_name: str) -> str:
@@ -65,22 +75,13 @@ def log_name(relay_name: str) -> str:
     return f"relaykit-{relay_name}"
 
 
-def command(relay: dict[str, Any], options: SocatOptions) -> str:
+def command(relay: Relay, options: SocatOptions) -> str:
     # -lp names the relay in each line of the shared log file (socat's own name otherwise).
-    verbosity = f"-d -d -lp {log_name(relay['name'])} " if options.logging else ""
+    verbosity = f"-d -d -lp {log_name(relay.name)} " if options.logging else ""
     return (
         f"{options.socat} {verbosity}-b {options.buffer_bytes} "
         f"{listen_address(relay, options)} {connect_address(relay, options)}"
     )
-
-
-def unit_name(relay: dict[str, Any]) -> str:
-    return f"{UNIT_PREFIX}{relay['name']}.service"
-
-
-def relay_name(unit: str) -> str:
-    """The relay a unit_name() belongs to."""
-    return unit[len(UNIT_PREFIX) : -len(".service")]
 
 
 def log_lines(options: SocatOptions) -> str:
@@ -96,12 +97,12 @@ def log_lines(options: SocatOptions) -> str:
     return f"StandardError=append:{options.log_file}\n"
 
 
-def render_unit(relay: dict[str, Any], options: SocatOptions) -> str:
-    listen = f"[{relay['listen_address']}]:{relay['listen_port']}"
-    target = f"{relay['target_host']}:{relay['target_port']}"
+def render_unit(relay: Relay, options: SocatOptions) -> str:
+    listen = f"[{relay.listen_address}]:{relay.listen_port}"
+    target = f"{relay.target_host}:{relay.target_port}"
     return f"""# Managed by relaykit: edit the inventory (port_relays), not this file.
 [Unit]
-Description=relaykit TCP relay {relay["name"]}: {listen} -> {target}
+Description=relaykit TCP relay {relay.name}: {listen} -> {target}
 Documentation=file:/etc/relaykit/relays.json
 PartOf={TARGET}
 After=network-online.target
@@ -121,7 +122,7 @@ RestartSec=1s
 KillMode=process
 # socat exits 143 when stopped with SIGTERM: a clean stop, not a failure.
 SuccessExitStatus=143
-SyslogIdentifier={log_name(relay["name"])}
+SyslogIdentifier={log_name(relay.name)}
 {log_lines(options)}DynamicUser=yes
 AmbientCapabilities=CAP_NET_BIND_SERVICE
 CapabilityBoundingSet=CAP_NET_BIND_SERVICE
@@ -159,9 +160,9 @@ Before=slices.target
 """
 
 
-def desired_units(relays: list[dict[str, Any]], options: SocatOptions) -> dict[str, str]:
+def desired_units(relays: list[Relay] | list[dict[str, Any]], options: SocatOptions) -> dict[str, str]:
     units = {TARGET: render_target(), SLICE: render_slice()}
-    for relay in relays:
-        if relay.get("engine", "socat") == "socat" and relay.get("protocol", "tcp") == "tcp":
-            units[unit_name(relay)] = render_unit(relay, options)
+    for relay in relays_of(relays):
+        if relay.unit is not None and relay.protocol == "tcp":
+            units[relay.unit] = render_unit(relay, options)
     return units

@@ -16,9 +16,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible_collections.relaykit.edge.plugins.module_utils._errors import RelaykitError, kind
+from ansible_collections.relaykit.edge.plugins.module_utils._net import ZONE_ID_EXPECTED, as_port, ip_version
+from ansible_collections.relaykit.edge.plugins.module_utils._net import dns_name as is_dns_name
+from ansible_collections.relaykit.edge.plugins.module_utils._net import record_name as is_record_name
+from ansible_collections.relaykit.edge.plugins.module_utils._net import zone_id as _zone_id
 
-HOST_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
-DNS_NAME = re.compile(rf"{HOST_LABEL}(\.{HOST_LABEL})*\.?")
 URL = re.compile(
     r"https?://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:(?P<port>[0-9]{1,5}))?(/([A-Za-z0-9._~/+-]|%[0-9A-Fa-f]{2})*)?"
 )
@@ -84,27 +86,32 @@ def resolver(value: str) -> str:
         host = found.group("v6") or found.group("v4") or found.group("bare")
         port = found.group("port6") or found.group("port4")
         version = 6 if found.group("v6") or found.group("bare") else 4
-        if not is_ip(host) or ipaddress.ip_address(host).version != version or (port and not valid_port(port)):
+        if ip_version(host) != version or (port and not valid_port(port)):
             raise BadValueError(expected)
     return value
 
 
-def is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
 def valid_port(value: str) -> bool:
-    return value.isdigit() and value.isascii() and 0 < int(value) < 65536
+    return value.isdigit() and as_port(value) is not None
 
 
 def dns_name(value: str) -> str:
-    name = value[:-1] if value.endswith(".") else value
-    if not value.isascii() or not DNS_NAME.fullmatch(value) or len(name) > 253 or name.rsplit(".", 1)[-1].isdigit():
+    if not is_dns_name(value):
         raise BadValueError("a DNS name (nas.example.com)")
+    return value
+
+
+def record_name(value: str) -> str:
+    if not is_record_name(value):
+        raise BadValueError(
+            "a DNS record name of two labels at least (nas.example.com; '_' in a label and a leading '*.' allowed)"
+        )
+    return value
+
+
+def zone_id(value: str) -> str:
+    if _zone_id(value) is None:
+        raise BadValueError(ZONE_ID_EXPECTED)
     return value
 
 
@@ -156,6 +163,7 @@ KINDS: dict[str, Callable[[str], str]] = {
     "ipv6": lambda value: address(value, 6),
     "ip_network": network,
     "dns_name": dns_name,
+    "record_name": record_name,
     "url": url,
     "proxy_url": proxy_url,
     "resolver": resolver,
@@ -168,6 +176,7 @@ KINDS: dict[str, Callable[[str], str]] = {
         IMAGE, "a Docker image reference (docker.io/library/nginx:1.28, registry:5000/nginx@sha256:...)"
     ),
     "container_name": pattern(CONTAINER_NAME, "a Docker container name (letters, digits and _.-)"),
+    "zone_id": zone_id,
     "email": pattern(EMAIL, "an e-mail address (admin@example.com)"),
     "no_proxy": pattern(NO_PROXY, "host names, addresses and networks separated by commas (localhost,10.0.0.0/8)"),
 }

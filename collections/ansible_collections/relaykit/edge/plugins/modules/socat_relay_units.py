@@ -44,51 +44,59 @@ options:
     choices: [present, absent]
     default: present
   socat:
-    description: Path of the socat binary.
+    description:
+      - Path of the socat binary.
+      - Not given, C(/usr/bin/socat) (the path of Debian's package).
     type: path
-    default: /usr/bin/socat
   connect_timeout:
-    description: Seconds to wait for the target to accept a connection (socat C(connect-timeout)).
+    description:
+      - Seconds to wait for the target to accept a connection (socat C(connect-timeout)).
+      - Not given, the default of the port_relay role's C(port_relay_connect_timeout).
     type: int
-    default: 15
   keepalive_idle:
-    description: TCP keepalive idle seconds, both sides.
+    description:
+      - TCP keepalive idle seconds, both sides.
+      - Not given, the default of the port_relay role's C(port_relay_keepalive_idle).
     type: int
-    default: 30
   keepalive_interval:
-    description: Seconds between keepalive probes.
+    description:
+      - Seconds between keepalive probes.
+      - Not given, the default of the port_relay role's C(port_relay_keepalive_interval).
     type: int
-    default: 10
   keepalive_count:
-    description: Unanswered probes before the connection is dropped.
+    description:
+      - Unanswered probes before the connection is dropped.
+      - Not given, the default of the port_relay role's C(port_relay_keepalive_count).
     type: int
-    default: 3
   logging:
     description:
       - Log every connection (socat C(-d -d)) to O(log_file), each line naming its relay.
       - socat's lines go straight to the file, not through journald, which costs more than the connection
         itself and drops lines under load. The journal keeps systemd's start and stop lines.
       - Without logging socat's errors go to the journal.
+      - Not given, the default of the port_relay role's C(port_relay_logging).
     type: bool
-    default: true
   log_file:
     description:
       - The file every relay appends its log to (the Port Relay seed's C(logs/relay.log)) when O(logging) is on.
       - Its directory is created (mode 0755) when missing.
+      - Not given, the default of the port_relay role's C(port_relay_log_file).
     type: path
-    default: /var/log/relaykit/relay.log
   buffer_bytes:
-    description: socat's transfer buffer (C(-b)); the default 8 KiB of socat caps bulk throughput.
+    description:
+      - socat's transfer buffer (C(-b)); the default 8 KiB of socat caps bulk throughput.
+      - Not given, the default of the port_relay role's C(port_relay_buffer_bytes).
     type: int
-    default: 131072
   backlog:
-    description: Listen backlog; socat's default of 5 makes bursts of connections wait for SYN retransmits.
+    description:
+      - Listen backlog; socat's default of 5 makes bursts of connections wait for SYN retransmits.
+      - Not given, the default of the port_relay role's C(port_relay_backlog).
     type: int
-    default: 4096
   max_connections:
-    description: Concurrent connections per relay (socat C(max-children)); 0 is no limit.
+    description:
+      - Concurrent connections per relay (socat C(max-children)); 0 is no limit.
+      - Not given, the default of the port_relay role's C(port_relay_max_connections).
     type: int
-    default: 0
   unit_dir:
     description: Where unit files go.
     type: path
@@ -150,12 +158,8 @@ from ansible_collections.relaykit.edge.plugins.module_utils._relay_units import 
     plan,
     remove_all,
 )
-from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
-    SocatOptions,
-    desired_units,
-    log_name,
-    relay_name,
-)
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import relay_of_unit, relays_of
+from ansible_collections.relaykit.edge.plugins.module_utils._socat import SocatOptions, desired_units, log_name
 
 
 def host_systemd(module: AnsibleModule) -> Systemd:
@@ -184,7 +188,7 @@ def ensure_present(module: AnsibleModule) -> dict:
     params = module.params
     options = SocatOptions.from_params(params)
     systemd = host_systemd(module)
-    change = plan(systemd, desired_units(params["relays"], options), existing_units(params["unit_dir"]))
+    change = plan(systemd, desired_units(relays_of(params["relays"]), options), existing_units(params["unit_dir"]))
     if change.wanted and not os.access(options.socat, os.X_OK) and not module.check_mode:
         raise UnitError(f"socat: {options.socat} is not installed or not executable")
     result = {
@@ -205,8 +209,8 @@ def ensure_present(module: AnsibleModule) -> dict:
     def describe(unit: str) -> str:
         """The unit's last lines: the journal's, then its own lines of the relay log file."""
         lines = systemd.journal(unit)
-        if params["logging"]:
-            lines += log_tail(params["log_file"], f"{log_name(relay_name(unit))}[")
+        if options.logging:
+            lines += log_tail(options.log_file, f"{log_name(relay_of_unit(unit))}[")
         return " | ".join(line.strip() for line in lines if line.strip())
 
     apply(systemd, change, params["unit_dir"], params["start_timeout"], describe)
@@ -227,7 +231,7 @@ def ensure_absent(module: AnsibleModule) -> dict:
 
 def work(module: AnsibleModule) -> dict:
     # The same checks as the controller's (relaykit.edge.port_relay_options), by the module's names.
-    check_options({key: module.params[key] for key in (*RANGES, *PATHS) if key in module.params})
+    check_options({key: module.params[key] for key in (*RANGES, *PATHS) if module.params.get(key) is not None})
     return ensure_present(module) if module.params["state"] == "present" else ensure_absent(module)
 
 
@@ -236,16 +240,8 @@ def main() -> None:
         argument_spec={
             "relays": {"type": "list", "elements": "dict", "default": []},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "socat": {"type": "path", "default": "/usr/bin/socat"},
-            "connect_timeout": {"type": "int", "default": 15},
-            "keepalive_idle": {"type": "int", "default": 30},
-            "keepalive_interval": {"type": "int", "default": 10},
-            "keepalive_count": {"type": "int", "default": 3},
-            "logging": {"type": "bool", "default": True},
-            "log_file": {"type": "path", "default": "/var/log/relaykit/relay.log"},
-            "buffer_bytes": {"type": "int", "default": 131072},
-            "backlog": {"type": "int", "default": 4096},
-            "max_connections": {"type": "int", "default": 0},
+            # socat's options: their defaults are SocatOptions', not restated here.
+            **SocatOptions.argument_spec(),
             "unit_dir": {"type": "path", "default": "/etc/systemd/system"},
             "start_timeout": {"type": "int", "default": 10},
         },

@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.relaykit.edge.plugins.filter.relays import FilterModule, port_relay_listen_ports, port_relays
+from ansible_collections.relaykit.edge.plugins.filter.relays import (
+    FilterModule,
+    port_relay_listen_ports,
+    port_relay_status_config,
+    port_relays,
+)
 from ansible_collections.relaykit.edge.plugins.module_utils._relays import RelayError
 
 SEED_TCP = "50025;25;btc.trustpool.cc;TCP"
@@ -52,7 +57,11 @@ def filter_error(entries: Any, **kwargs: Any) -> str:
 
 
 def test_is_registered() -> None:
-    assert FilterModule().filters() == {"port_relays": port_relays, "port_relay_listen_ports": port_relay_listen_ports}
+    assert FilterModule().filters() == {
+        "port_relays": port_relays,
+        "port_relay_listen_ports": port_relay_listen_ports,
+        "port_relay_status_config": port_relay_status_config,
+    }
 
 
 def test_seed_readme_lines() -> None:

@@ -102,3 +102,15 @@ def test_a_log_group_that_is_not_a_group_name_is_refused(group: Any) -> None:
 def test_group_names_pass() -> None:
     check({"log_group": "adm"})
     check({"log_group": "relay_logs-2"})
+
+
+def test_the_roles_socat_defaults_are_socat_options_defaults() -> None:
+    """The module has no defaults of its own (SocatOptions' apply): the role's must be the same values."""
+    from ansible_collections.relaykit.edge.plugins.module_utils._socat import SocatOptions
+
+    values = role_defaults()
+    values["logging"] = values["logging"] == "true"
+    defaults = SocatOptions()
+    shared = [name for name in SocatOptions.__dataclass_fields__ if name in values]
+    assert len(shared) == len(SocatOptions.__dataclass_fields__) - 1  # all but the socat binary's path
+    assert {name: values[name] for name in shared} == {name: getattr(defaults, name) for name in shared}

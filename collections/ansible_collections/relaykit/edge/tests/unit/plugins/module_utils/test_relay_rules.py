@@ -8,8 +8,8 @@ import copy
 import re
 from typing import Any
 
-from ansible_collections.relaykit.edge.plugins.module_utils._relay_rules import build
-from ansible_collections.relaykit.edge.plugins.module_utils._relays import normalize
+from ansible_collections.relaykit.edge.plugins.module_utils._relay_rules import build as build_rules
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import normalize, status_document
 
 CHAIN_ORDER = [
     ("nat", "RELAYKIT-NAT-PRE"),
@@ -29,6 +29,13 @@ COMMENT_RE = re.compile(r' ?-m comment --comment "[^"]*"')
 
 def relays(*entries: Any, **defaults: Any) -> list[dict[str, Any]]:
     return [relay.as_dict() for relay in normalize(list(entries), **defaults)]
+
+
+def build(given: list[dict[str, Any]], addresses: dict[str, Any]) -> dict[str, Any]:
+    """The rule builder's result, and the relays of the status document written from the same relays and the
+    addresses the rules use (``relays``)."""
+    result = build_rules(given, addresses)
+    return {**result, "relays": status_document(given, result["uses"], {})["relays"]}
 
 
 def rules(result: dict[str, Any], family: str, name: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.relaykit.edge.plugins.module_utils._relays import RelayError, normalize
+from ansible_collections.relaykit.edge.plugins.module_utils._relays import Relay, RelayError, normalize, relay_of_unit
 from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
     SLICE,
     TARGET,
@@ -17,11 +17,9 @@ from ansible_collections.relaykit.edge.plugins.module_utils._socat import (
     connect_address,
     desired_units,
     listen_address,
-    relay_name,
     render_slice,
     render_target,
     render_unit,
-    unit_name,
 )
 
 DEFAULTS = SocatOptions()
@@ -30,13 +28,13 @@ LISTEN_TAIL = f"reuseaddr,fork,backlog=4096,nodelay,{KEEPALIVE}"
 CONNECT_MAIL = f"TCP:mail.example.com:25,connect-timeout=15,nodelay,{KEEPALIVE}"
 
 
-def relay(**fields: Any) -> dict[str, Any]:
+def relay(**fields: Any) -> Relay:
     entry = {"name": "smtp", "listen_port": 50025, "target_host": "mail.example.com", "target_port": 25}
-    return normalize([{**entry, **fields}])[0].as_dict()
+    return normalize([{**entry, **fields}])[0]
 
 
-def words(relay_dict: dict[str, Any], options: SocatOptions = DEFAULTS) -> list[str]:
-    return command(relay_dict, options).split(" ")
+def words(given: Relay, options: SocatOptions = DEFAULTS) -> list[str]:
+    return command(given, options).split(" ")
 
 
 def sections(unit: str) -> dict[str, list[str]]:
@@ -176,34 +174,31 @@ def test_render_unit_follows_the_options() -> None:
 
 def test_unit_name_matches_the_relays_unit() -> None:
     given = relay(name="web-1")
-    assert unit_name(given) == "relaykit-relay-web-1.service" == given["unit"]
-    assert relay_name(unit_name(given)) == "web-1"
+    assert given.unit == "relaykit-relay-web-1.service" == given.as_dict()["unit"]
+    assert relay_of_unit(given.unit) == "web-1"
 
 
 def test_desired_units_include_the_target_and_slice_and_only_socat_tcp_relays() -> None:
-    given = [
-        relay.as_dict()
-        for relay in normalize(
-            [
-                "50025;25;mail.example.com;TCP",
-                "51820;51820;vpn.example.com;UDP",
-                {
-                    "name": "kern",
-                    "listen_port": 8443,
-                    "target_host": "web.example.com",
-                    "target_port": 443,
-                    "engine": "kernel",
-                },
-                {
-                    "name": "web",
-                    "listen_port": 8080,
-                    "target_host": "2001:db8::80",
-                    "target_port": 80,
-                    "listen_address": "0.0.0.0",
-                },
-            ]
-        )
-    ]
+    given = normalize(
+        [
+            "50025;25;mail.example.com;TCP",
+            "51820;51820;vpn.example.com;UDP",
+            {
+                "name": "kern",
+                "listen_port": 8443,
+                "target_host": "web.example.com",
+                "target_port": 443,
+                "engine": "kernel",
+            },
+            {
+                "name": "web",
+                "listen_port": 8080,
+                "target_host": "2001:db8::80",
+                "target_port": 80,
+                "listen_address": "0.0.0.0",
+            },
+        ]
+    )
     units = desired_units(given, DEFAULTS)
 
     assert set(units) == {TARGET, SLICE, "relaykit-relay-tcp-50025.service", "relaykit-relay-web.service"}
@@ -215,7 +210,7 @@ def test_desired_units_include_the_target_and_slice_and_only_socat_tcp_relays() 
 
 def test_desired_units_ignore_hand_written_udp_entries_whatever_their_engine() -> None:
     """The module documents that entries which are not socat TCP relays are ignored, not only normalize()'s."""
-    tcp = relay()
+    tcp = relay().as_dict()
     udp = {**tcp, "name": "dns", "protocol": "udp", "listen_port": 53, "unit": None}
     bare = {key: value for key, value in tcp.items() if key not in ("engine", "protocol")}  # both default
     units = desired_units([udp, {**bare, "name": "bare"}], DEFAULTS)
