@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Relay46 inventory contract as filters: validate and normalize, and the plans of the VPS and the NAS.
 
-This file hosts four filters, so their documentation is in one YAML file per filter next to it
-(relay46_config.yml, relay46_vps_plan.yml, relay46_nas_plan.yml, relay46_dns_records.yml), the way
+This file hosts five filters, so their documentation is in one YAML file per filter next to it
+(relay46_config.yml, relay46_vps_plan.yml, relay46_nas_plan.yml, relay46_dns_records.yml,
+relay46_settings_key.yml), the way
 ansible.builtin documents the filters of its core.py: ansible-doc reads a filter's adjacent <name>.yml
 when the Python file has no DOCUMENTATION.
 """
@@ -20,6 +21,7 @@ from ansible_collections.relaykit.edge.plugins.module_utils._relay46 import (
     DEFAULT_HTTPS_PORT,
     normalize_relay46,
     public_config,
+    settings_key,
 )
 from ansible_collections.relaykit.edge.plugins.module_utils._relay46_plans import dns_records, nas_plan, vps_plan
 
@@ -39,6 +41,16 @@ def relay46_config(
         return public_config(config) if public else config
     except RelaykitError as exc:
         raise AnsibleFilterError(str(exc)) from None
+
+
+def relay46_settings_key(
+    services: Any,
+    tcp_services: Any = None,
+    http_port: Any = DEFAULT_HTTP_PORT,
+    https_port: Any = DEFAULT_HTTPS_PORT,
+    cloudflare: Any = None,
+) -> str:
+    return settings_key(services, tcp_services, http_port, https_port, cloudflare)
 
 
 def relay46_vps_plan(config: Any, nas_host: Any) -> dict:
@@ -65,6 +77,7 @@ def relay46_dns_records(config: Any, vps_ipv4: Any, nas_ipv6: Any, extra_names: 
 class FilterModule:
     def filters(self) -> dict:
         return {
+            "relay46_settings_key": relay46_settings_key,
             "relay46_config": relay46_config,
             "relay46_vps_plan": relay46_vps_plan,
             "relay46_nas_plan": relay46_nas_plan,

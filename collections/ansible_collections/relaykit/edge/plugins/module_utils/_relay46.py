@@ -16,7 +16,9 @@ The import of a whole Relay46 ``config.yaml`` is :mod:`_relay46_import`.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -488,3 +490,17 @@ def check_nas_ports(config: dict[str, Any], names: Mapping[str, str]) -> None:
                 "itself (no local_backend); with local_backend, the NAS's nginx listens on backend_port for the VPS"
             )
         nginx[port] = where
+
+
+def settings_key(services: Any, tcp_services: Any, http_port: Any, https_port: Any, cloudflare: Any) -> str:
+    """A digest of the Relay46 settings that tells whether they were normalized already in this run, derived from
+    everything but the API token's value (only what the normalizer checks of it: its kind and whether it is empty),
+    so the digest may be shown."""
+    if isinstance(cloudflare, Mapping):
+        token = cloudflare.get("api_token")
+        shown = {key: value for key, value in cloudflare.items() if key != "api_token"}
+        shown["api_token"] = kind_of(token) + (" (empty)" if isinstance(token, str) and not token.strip() else "")
+    else:
+        shown = cloudflare
+    text = json.dumps([services, tcp_services, http_port, https_port, shown], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

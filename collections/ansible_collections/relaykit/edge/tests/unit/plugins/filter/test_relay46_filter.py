@@ -16,8 +16,14 @@ TCP_SERVICES = [{"name": "ssh", "listen_port": 2222, "backend_port": 22, "local_
 TOKEN = "cf-secret-token-0123456789"
 
 
-def test_the_four_filters_are_registered() -> None:
-    assert sorted(FILTERS) == ["relay46_config", "relay46_dns_records", "relay46_nas_plan", "relay46_vps_plan"]
+def test_the_five_filters_are_registered() -> None:
+    assert sorted(FILTERS) == [
+        "relay46_config",
+        "relay46_dns_records",
+        "relay46_nas_plan",
+        "relay46_settings_key",
+        "relay46_vps_plan",
+    ]
 
 
 def test_each_filter_has_its_documentation_next_to_the_plugin() -> None:
